@@ -1,0 +1,99 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class KundeTeam(models.Model):
+    _name = "kunde.team"
+    _description = "Customer Service Team"
+    _inherit = ["mail.thread"]
+    _order = "sequence, name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer(string="Color Index")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Team Leader",
+        tracking=True,
+        check_company=True,
+        domain=[("share", "=", False)],
+    )
+    member_ids = fields.Many2many(
+        "res.users",
+        "kunde_team_member_rel",
+        "team_id",
+        "user_id",
+        string="Members",
+        check_company=True,
+        domain=[("share", "=", False)],
+        help="Agents of this team: its open, unassigned cases form their queue.",
+    )
+    case_ids = fields.One2many("kunde.case", "team_id", string="Cases")
+    open_case_count = fields.Integer(compute="_compute_case_counts")
+    unassigned_case_count = fields.Integer(compute="_compute_case_counts")
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    def _compute_case_counts(self):
+        groups = self.env["kunde.case"]._read_group(
+            [("team_id", "in", self.ids), ("is_closed", "=", False)],
+            ["team_id", "user_id"],
+            ["__count"],
+        )
+        open_counts, unassigned_counts = {}, {}
+        for team, user, count in groups:
+            open_counts[team] = open_counts.get(team, 0) + count
+            if not user:
+                unassigned_counts[team] = unassigned_counts.get(team, 0) + count
+        for team in self:
+            team.open_case_count = open_counts.get(team, 0)
+            team.unassigned_case_count = unassigned_counts.get(team, 0)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_has_cases(self):
+        # unlink access (managers) is checked before this runs; sudo only counts
+        # cases the manager might not see (another company) so none is orphaned.
+        counts = dict(
+            self.env["kunde.case"]
+            .with_context(active_test=False)
+            .sudo()
+            ._read_group([("team_id", "in", self.ids)], ["team_id"], ["__count"])
+        )
+        used = self.filtered(lambda team: counts.get(team))
+        if used:
+            raise UserError(
+                _(
+                    "You cannot delete the team %(teams)s: it still has %(count)s "
+                    "case(s). Move the cases to another team first, or archive the "
+                    "team.",
+                    teams=", ".join(used.mapped("name")),
+                    count=sum(counts[team] for team in used),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_open_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "kunde_crm.kunde_case_action"
+        )
+        action["domain"] = [("team_id", "=", self.id)]
+        action["context"] = {
+            "default_team_id": self.id,
+            "search_default_filter_open": 1,
+        }
+        return action

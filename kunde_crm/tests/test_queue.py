@@ -1,0 +1,123 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import KundeCrmCase
+
+MY_QUEUE = [
+    ("is_closed", "=", False),
+    ("user_id", "=", False),
+    ("team_id.member_ids", "in", "UID"),
+]
+
+
+@tagged("post_install", "-at_install")
+class TestQueue(KundeCrmCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.old_normal = cls._case(name="Old normal", date_received=cls._ago(days=5))
+        cls.new_normal = cls._case(name="New normal", date_received=cls._ago(hours=1))
+        cls.new_urgent = cls._case(
+            name="New urgent", priority="2", date_received=cls._ago(minutes=5)
+        )
+        cls.old_high = cls._case(
+            name="Old high", priority="1", date_received=cls._ago(days=1)
+        )
+        # Not in agent's queue: assigned, closed, other team, archived.
+        cls.assigned = cls._case(name="Assigned", user_id=cls.agent2.id)
+        cls.closed = cls._case(
+            name="Closed", stage_id=cls.stage_solved.id, date_received=cls._ago(days=9)
+        )
+        cls.other_team = cls._case(
+            name="Other team",
+            team_id=cls.team_b.id,
+            priority="2",
+            date_received=cls._ago(days=30),
+        )
+        cls.archived = cls._case(name="Archived", active=False, priority="2")
+
+    def _my_queue(self, user):
+        domain = [(f, op, user.id if v == "UID" else v) for f, op, v in MY_QUEUE]
+        return self.Case.with_user(user).search(domain)
+
+    def test_queue_order_urgent_first_then_oldest(self):
+        queue = self._my_queue(self.agent)
+        self.assertEqual(
+            queue.mapped("name"), ["New urgent", "Old high", "Old normal", "New normal"]
+        )
+
+    def test_search_view_filter_matches_contract(self):
+        """The "My queue" filter of the search view is the queue of the issue."""
+        arch = self.env.ref("kunde_crm.kunde_case_view_search").arch
+        self.assertIn("('team_id.member_ids', 'in', uid)", arch)
+        self.assertIn("('user_id', '=', False)", arch)
+        self.assertIn("('is_closed', '=', False)", arch)
+
+    def test_take_next_takes_head_of_queue(self):
+        action = self.Case.with_user(self.agent).action_take_next()
+        self.assertEqual(action["res_model"], "kunde.case")
+        self.assertEqual(action["res_id"], self.new_urgent.id)
+        self.assertEqual(self.new_urgent.user_id, self.agent)
+        self.assertTrue(self.new_urgent.date_assigned)
+        self.assertEqual(self.new_urgent.stage_id, self.stage_progress)
+        # Next call: the next in line.
+        action = self.Case.with_user(self.agent).action_take_next()
+        self.assertEqual(action["res_id"], self.old_high.id)
+        self.assertNotIn(self.new_urgent, self._my_queue(self.agent))
+
+    def test_take_next_keeps_later_stage(self):
+        self.new_urgent.stage_id = self.stage_waiting
+        self.Case.with_user(self.agent).action_take_next()
+        self.assertEqual(self.new_urgent.user_id, self.agent)
+        self.assertEqual(self.new_urgent.stage_id, self.stage_waiting)
+
+    def test_take_next_only_own_teams(self):
+        taken = self.Case
+        for _i in range(4):
+            action = self.Case.with_user(self.agent).action_take_next()
+            taken |= self.Case.browse(action["res_id"])
+        self.assertNotIn(self.other_team, taken)
+        self.assertNotIn(self.archived, taken)
+        self.assertNotIn(self.closed, taken)
+        self.assertNotIn(self.assigned, taken)
+        # The queue is now empty: a clear notification, nothing assigned.
+        result = self.Case.with_user(self.agent).action_take_next()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(result["params"]["title"], "Your queue is empty")
+        self.assertFalse(self.other_team.user_id)
+
+    def test_agent_in_two_teams_gets_oldest_urgent_across_teams(self):
+        action = self.Case.with_user(self.agent2).action_take_next()
+        self.assertEqual(action["res_id"], self.other_team.id)
+
+    def test_take_next_without_team(self):
+        with self.assertRaisesRegex(
+            UserError, "not a member of any customer service team"
+        ):
+            self.Case.with_user(self.lonely_agent).action_take_next()
+
+    def test_close_leaves_queue(self):
+        self.Case.with_user(self.agent).action_take_next()
+        self.new_urgent.with_user(self.agent).action_close()
+        self.assertTrue(self.new_urgent.is_closed)
+        self.assertNotIn(self.new_urgent, self._my_queue(self.agent))
+        self.assertNotIn(
+            self.new_urgent,
+            self.Case.with_user(self.agent).search(
+                [("user_id", "=", self.agent.id), ("is_closed", "=", False)]
+            ),
+        )
+
+    def test_take_from_board(self):
+        self.old_normal.with_user(self.agent).action_take()
+        self.assertEqual(self.old_normal.user_id, self.agent)
+        self.assertEqual(self.old_normal.stage_id, self.stage_progress)
+
+    def test_queue_uses_index(self):
+        """The queue's order is served by the partial queue index."""
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'kunde_case_queue_idx'"
+        )
+        (indexdef,) = self.env.cr.fetchone()
+        self.assertIn("priority DESC", indexdef)
+        self.assertIn("user_id IS NULL", indexdef)

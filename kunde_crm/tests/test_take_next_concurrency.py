@@ -1,0 +1,110 @@
+"""take-next under real concurrency: separate connections, committed data.
+
+Odoo's test cursor would serialise everything, so these threads open their own
+PostgreSQL connections, exactly as several server workers would, and retry on
+serialisation failures as Odoo's RPC layer does. The data is committed on
+purpose (hence the pylint exception) and removed again afterwards.
+"""
+
+# pylint: disable=invalid-commit
+import threading
+from collections import Counter
+from functools import partial
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.service.model import retrying
+from odoo.tests import BaseCase, get_db_name, tagged
+
+AGENTS = 6
+CASES = 240
+
+
+@tagged("post_install", "-at_install")
+class TestTakeNextConcurrency(BaseCase):
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(get_db_name())
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            agent_group = env.ref("kunde_crm.kunde_crm_group_agent")
+            users = (
+                env["res.users"]
+                .with_context(no_reset_password=True)
+                .create(
+                    [
+                        {
+                            "name": f"Concurrent agent {i}",
+                            "login": f"kc_concurrent_{i}",
+                            "groups_id": [(6, 0, agent_group.ids)],
+                        }
+                        for i in range(AGENTS)
+                    ]
+                )
+            )
+            team = env["kunde.team"].create(
+                {"name": "Concurrency team", "member_ids": [(6, 0, users.ids)]}
+            )
+            cases = env["kunde.case"].create(
+                [
+                    {"name": f"Concurrent case {i}", "team_id": team.id}
+                    for i in range(CASES)
+                ]
+            )
+            self.user_ids, self.team_id, self.case_ids = users.ids, team.id, cases.ids
+            cr.commit()
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
+            env["kunde.case"].browse(self.case_ids).unlink()
+            env["kunde.team"].browse(self.team_id).unlink()
+            users = env["res.users"].browse(self.user_ids)
+            partners = users.partner_id
+            users.unlink()
+            partners.unlink()
+            cr.commit()
+
+    def _agent_loop(self, uid, barrier, taken, errors):
+        try:
+            barrier.wait()
+            while True:
+                with self.db.cursor() as cr:
+                    env = api.Environment(cr, uid, {})
+                    result = retrying(partial(env["kunde.case"].action_take_next), env)
+                    cr.commit()
+                if result.get("res_model") != "kunde.case":
+                    return  # queue empty
+                taken.append((uid, result["res_id"]))
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+
+    def test_concurrent_take_next(self):
+        barrier = threading.Barrier(AGENTS)
+        taken, errors = [], []
+        threads = [
+            threading.Thread(
+                target=self._agent_loop, args=(uid, barrier, taken, errors)
+            )
+            for uid in self.user_ids
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        self.assertFalse(errors, errors)
+        case_ids = [case_id for _uid, case_id in taken]
+        duplicates = [cid for cid, n in Counter(case_ids).items() if n > 1]
+        self.assertEqual(duplicates, [], "a case was handed out twice")
+        self.assertEqual(len(case_ids), CASES, "cases were skipped")
+        self.assertEqual(set(case_ids), set(self.case_ids))
+        # More than one agent got work: the takes really ran side by side.
+        self.assertGreater(len({uid for uid, _cid in taken}), 1)
+        # Each case is assigned to exactly the agent who was told it took it.
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cases = env["kunde.case"].browse(self.case_ids)
+            owner = {cid: uid for uid, cid in taken}
+            for case in cases:
+                self.assertEqual(case.user_id.id, owner[case.id])
+                self.assertEqual(case.stage_id, env.ref("kunde_crm.stage_in_progress"))

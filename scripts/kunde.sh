@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# kunde_crm developer set-up: one script behind `make run`, `make test`, `make bench`.
+#
+# Every step is idempotent: it checks before it acts, so running it again only
+# does what is missing.  Nothing here is exported by hand: the Odoo source is
+# found (ODOO_SRC, a remembered location, conventional paths, an installed
+# odoo, a clone of upstream 18.0) and remembered for the next run.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE_DIR="${KUNDE_CRM_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/kunde_crm}"
+CONFIG_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/kunde_crm"
+DATA_DIR="${KUNDE_CRM_DATA_DIR:-$STATE_DIR/data}"
+VENV="${KUNDE_CRM_VENV:-$STATE_DIR/venv}"
+RUN_DIR="$REPO/.run"
+PG_VERSION=15
+RUN_DB="${KUNDE_CRM_DB:-kunde_crm}"
+TEST_DB="${KUNDE_CRM_TEST_DB:-kunde_crm_test}"
+HTTP_PORT="${KUNDE_CRM_PORT:-8069}"
+BASE_MODULES="base,mail,portal,account,resource"
+# The first language is the database default: English, with Norwegian installed beside it.
+LANGUAGES="en_US,nb_NO"
+UPSTREAM_URL="https://github.com/odoo/odoo.git"
+
+log() { printf '\033[1;34m[kunde_crm]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[kunde_crm] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root for: $*  (run as root or install sudo)"
+    fi
+}
+
+# --------------------------------------------------------------------------
+# System packages
+# --------------------------------------------------------------------------
+SYSTEM_PACKAGES=(
+    "postgresql-$PG_VERSION" "postgresql-client-$PG_VERSION"
+    python3-venv python3-dev build-essential
+    libldap2-dev libsasl2-dev libpq-dev libxml2-dev libxslt1-dev libjpeg-dev zlib1g-dev
+    git curl chromium
+)
+
+ensure_system_packages() {
+    local missing=() pkg
+    for pkg in "${SYSTEM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    # python3-venv is irrelevant when the interpreter in PATH already has venv (pyenv).
+    if python3 -c 'import venv, ensurepip' 2>/dev/null; then
+        local filtered=()
+        for pkg in "${missing[@]}"; do
+            case "$pkg" in python3-venv|python3-dev) ;; *) filtered+=("$pkg") ;; esac
+        done
+        missing=("${filtered[@]+"${filtered[@]}"}")
+    fi
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing system packages: ${missing[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# --------------------------------------------------------------------------
+# PostgreSQL 15
+# --------------------------------------------------------------------------
+ensure_postgres() {
+    if ! pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" '$1==v && $2=="main"' | grep -q .; then
+        log "creating PostgreSQL $PG_VERSION cluster"
+        as_root pg_createcluster "$PG_VERSION" main >/dev/null
+    fi
+    if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" {print $4}' | grep -q online; then
+        log "starting PostgreSQL $PG_VERSION"
+        as_root pg_ctlcluster "$PG_VERSION" main start
+    fi
+    local user
+    user="$(id -un)"
+    [ "$user" != "postgres" ] || die "Odoo refuses the 'postgres' role: run as another user"
+    if ! as_root runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='$user'" | grep -q 1; then
+        log "creating PostgreSQL role '$user'"
+        as_root runuser -u postgres -- createuser --createdb --login "$user"
+    fi
+}
+
+psql_q() { psql -X -d postgres -tAc "$1"; }
+db_exists() { [ "$(psql_q "SELECT 1 FROM pg_database WHERE datname='$1'")" = "1" ]; }
+
+# --------------------------------------------------------------------------
+# Locating Odoo 18
+# --------------------------------------------------------------------------
+is_odoo18() {
+    [ -f "$1/odoo/release.py" ] && [ -f "$1/odoo-bin" ] && [ -d "$1/addons/mail" ] &&
+        grep -Eq "^version_info = \(18, 0" "$1/odoo/release.py"
+}
+
+find_odoo() {
+    local tried=() candidate remembered="$CONFIG_DIR/odoo_src"
+    if [ -n "${ODOO_SRC:-}" ]; then
+        is_odoo18 "$ODOO_SRC" && { echo "$ODOO_SRC"; return; }
+        tried+=("ODOO_SRC=$ODOO_SRC (not an Odoo 18.0 source tree)")
+    else
+        tried+=("ODOO_SRC (not set)")
+    fi
+    if [ -f "$remembered" ]; then
+        candidate="$(cat "$remembered")"
+        is_odoo18 "$candidate" && { echo "$candidate"; return; }
+        tried+=("$remembered -> $candidate")
+    else
+        tried+=("$remembered (nothing remembered)")
+    fi
+    for candidate in "$REPO/../odoo" "$REPO/../odoo-18.0" "$HOME/odoo" "$HOME/odoo-18.0" \
+        "$HOME/src/odoo" /opt/odoo-18.0 /opt/odoo18 /opt/odoo /opt/odoo/odoo \
+        /usr/src/odoo /srv/odoo "$STATE_DIR/odoo-18.0"; do
+        is_odoo18 "$candidate" && { echo "$(cd "$candidate" && pwd)"; return; }
+        tried+=("$candidate")
+    done
+    # An odoo installed as a Python package (pip install -e, Debian's odoo-18 package).
+    for py in python3 /usr/bin/python3; do
+        candidate="$("$py" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))' 2>/dev/null || true)"
+        if [ -n "$candidate" ] && is_odoo18 "$candidate"; then echo "$candidate"; return; fi
+        tried+=("'import odoo' with $py")
+    done
+    if [ "${KUNDE_CRM_NO_CLONE:-0}" != "1" ] && command -v git >/dev/null 2>&1; then
+        log "cloning Odoo 18.0 from $UPSTREAM_URL (shallow) into $STATE_DIR/odoo-18.0"
+        mkdir -p "$STATE_DIR"
+        rm -rf "$STATE_DIR/odoo-18.0.partial"
+        if timeout 1800 git clone --quiet --depth 1 --branch 18.0 "$UPSTREAM_URL" "$STATE_DIR/odoo-18.0.partial" 2>/dev/null; then
+            mv "$STATE_DIR/odoo-18.0.partial" "$STATE_DIR/odoo-18.0"
+            echo "$STATE_DIR/odoo-18.0"
+            return
+        fi
+        rm -rf "$STATE_DIR/odoo-18.0.partial"
+        tried+=("git clone --branch 18.0 $UPSTREAM_URL (failed)")
+    else
+        tried+=("git clone of upstream 18.0 (disabled or git missing)")
+    fi
+    {
+        echo "Odoo 18.0 source not found. Places tried:"
+        printf '  - %s\n' "${tried[@]}"
+        echo "Set ODOO_SRC=/path/to/odoo-18.0 (the folder holding odoo-bin) and run again."
+    } >&2
+    return 1
+}
+
+ensure_odoo() {
+    ODOO_SRC="$(find_odoo)" || die "cannot continue without Odoo 18.0"
+    chmod +x "$ODOO_SRC/odoo-bin" 2>/dev/null || true
+    mkdir -p "$CONFIG_DIR"
+    echo "$ODOO_SRC" >"$CONFIG_DIR/odoo_src"
+    export ODOO_SRC
+    log "Odoo 18.0 source: $ODOO_SRC"
+}
+
+# --------------------------------------------------------------------------
+# Python environment
+# --------------------------------------------------------------------------
+ensure_venv() {
+    local stamp="$VENV/.kunde_crm_requirements" want
+    want="$(cat "$ODOO_SRC/requirements.txt" "$REPO/requirements-dev.txt" | sha256sum | cut -c1-16)"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return
+    fi
+    log "preparing Python environment in $VENV (Odoo requirements + ours)"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    local constraint="$STATE_DIR/pip-build-constraints.txt"
+    # cbor2 (pinned by Odoo) only builds with setuptools < 81.
+    echo 'setuptools<81' >"$constraint"
+    PIP_CONSTRAINT="$constraint" PIP_BUILD_CONSTRAINT="$constraint" \
+        "$VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements-dev.txt"
+    echo "$want" >"$stamp"
+}
+
+# --------------------------------------------------------------------------
+# Odoo configuration and databases
+# --------------------------------------------------------------------------
+write_config() {
+    mkdir -p "$RUN_DIR" "$DATA_DIR"
+    cat >"$RUN_DIR/odoo.conf" <<EOF
+[options]
+addons_path = $ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$REPO
+data_dir = $DATA_DIR
+db_host = False
+db_port = False
+http_interface = 127.0.0.1
+http_port = $HTTP_PORT
+admin_passwd = admin
+list_db = False
+log_level = warn
+EOF
+    ODOO_CONF="$RUN_DIR/odoo.conf"
+    PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}"
+    export ODOO_CONF PYTHONPATH
+}
+
+odoo() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+copy_filestore() {  # createdb -T copies the rows, not the attachments on disk
+    local from="$DATA_DIR/filestore/$1" to="$DATA_DIR/filestore/$2"
+    rm -rf "$to"
+    if [ -d "$from" ]; then mkdir -p "$(dirname "$to")" && cp -a "$from" "$to"; fi
+}
+
+drop_db() {
+    if db_exists "$1"; then
+        psql_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname='$1'" >/dev/null
+        dropdb "$1"
+    fi
+    rm -rf "${DATA_DIR:?}/filestore/$1"
+}
+
+# The base modules are installed once into a template database, named after the
+# Odoo source and module list so that a new Odoo or a new dependency builds a new one.
+template_name() {
+    local key
+    key="$( (echo "$ODOO_SRC|$BASE_MODULES|$LANGUAGES"; cat "$ODOO_SRC/odoo/release.py") | sha256sum | cut -c1-10)"
+    echo "kunde_crm_tmpl_$key"
+}
+
+ensure_template() {
+    TEMPLATE_DB="$(template_name)"
+    if db_exists "$TEMPLATE_DB"; then return; fi
+    local building="${TEMPLATE_DB}_building"
+    drop_db "$building"
+    log "building template database $TEMPLATE_DB ($BASE_MODULES, no demo data; about a minute)"
+    odoo -d "$building" -i "$BASE_MODULES" --without-demo=all --load-language="$LANGUAGES" \
+        --stop-after-init --log-level=warn
+    psql_q "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE_DB\"" >/dev/null
+    mkdir -p "$DATA_DIR/filestore"
+    if [ -d "$DATA_DIR/filestore/$building" ]; then mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$TEMPLATE_DB"; fi
+}
+
+clone_db() {  # clone_db TEMPLATE NEW
+    drop_db "$2"
+    createdb -T "$1" "$2"
+    copy_filestore "$1" "$2"
+}
+
+setup() {
+    ensure_system_packages
+    ensure_postgres
+    ensure_odoo
+    ensure_venv
+    write_config
+}
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+cmd_run() {
+    setup
+    if ! db_exists "$RUN_DB"; then
+        log "creating database '$RUN_DB' with demo data and kunde_crm (first run only; a few minutes)"
+        local building="${RUN_DB}_building"
+        drop_db "$building"
+        odoo -d "$building" -i kunde_crm --load-language="$LANGUAGES" --stop-after-init --log-level=warn
+        psql_q "ALTER DATABASE \"$building\" RENAME TO \"$RUN_DB\"" >/dev/null
+        if [ -d "$DATA_DIR/filestore/$building" ]; then mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$RUN_DB"; fi
+    else
+        log "database '$RUN_DB' exists: updating kunde_crm"
+        odoo -d "$RUN_DB" -u kunde_crm --stop-after-init --log-level=warn
+    fi
+    cat >&2 <<EOF
+
+  kunde_crm is starting on http://localhost:$HTTP_PORT  (database '$RUN_DB')
+  Log in as:
+    admin / admin                    administrator and Kundeservice manager (English)
+    ingrid.agent / ingrid.agent      agent, team Kundeservice (Norwegian)
+    lars.agent / lars.agent          agent, team Faktura (Norwegian)
+  Stop with Ctrl+C.
+
+EOF
+    exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$RUN_DB" --db-filter="^$RUN_DB\$" --log-level=info
+}
+
+cmd_lint() {
+    setup
+    log "ruff"
+    "$VENV/bin/ruff" check "$REPO"
+    "$VENV/bin/ruff" format --check "$REPO"
+    log "pylint-odoo (mandatory checks)"
+    (cd "$REPO" && "$VENV/bin/pylint" --rcfile="$REPO/.pylintrc-mandatory" kunde_crm)
+}
+
+cmd_test() {
+    setup
+    ensure_template
+    log "fresh test database '$TEST_DB' from $TEMPLATE_DB, installing kunde_crm"
+    clone_db "$TEMPLATE_DB" "$TEST_DB"
+    odoo -d "$TEST_DB" -i kunde_crm --without-demo=all --stop-after-init --log-level=warn
+    # The black-box tests get their own copy, so both suites start from the same state.
+    clone_db "$TEST_DB" "${TEST_DB}_e2e"
+    local rc=0
+    log "addon tests (pytest-odoo, real PostgreSQL)"
+    (cd "$REPO" && "$VENV/bin/python" -m pytest -p no:cacheprovider --odoo-config="$ODOO_CONF" \
+        --odoo-database="$TEST_DB" --odoo-http --odoo-log-level=warn kunde_crm/tests "$@") || rc=$?
+    log "black-box tests (running server over JSON-RPC)"
+    (cd "$REPO" && KUNDE_CRM_E2E_DB="${TEST_DB}_e2e" "$VENV/bin/python" -m pytest -p no:cacheprovider tests) || rc=$?
+    cmd_lint || rc=$?
+    [ "$rc" -eq 0 ] && log "all tests and linters passed" || log "FAILED (exit $rc)"
+    return "$rc"
+}
+
+cmd_env() {  # print the located paths, for other scripts (bench, screenshots)
+    setup >/dev/null
+    printf 'ODOO_SRC=%s\nVENV=%s\nODOO_CONF=%s\nDATA_DIR=%s\n' "$ODOO_SRC" "$VENV" "$ODOO_CONF" "$DATA_DIR"
+}
+
+main() {
+    local cmd="${1:-}"
+    shift || true
+    case "$cmd" in
+        run) cmd_run "$@" ;;
+        test) cmd_test "$@" ;;
+        lint) cmd_lint "$@" ;;
+        setup) setup ;;
+        env) cmd_env ;;
+        template) setup && ensure_template && echo "$TEMPLATE_DB" ;;
+        *) die "usage: scripts/kunde.sh run|test|lint|setup|env|template" ;;
+    esac
+}
+
+main "$@"
