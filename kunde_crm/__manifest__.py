@@ -25,6 +25,11 @@
     "demo": [
         "demo/kunde_crm_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "kunde_crm/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -67,7 +67,7 @@ def test_agent_creates_takes_and_closes_a_case(agent):
     assert case["user_id"] is False
 
     # The case is in the agent's queue; take-next hands it out.
-    action = agent.execute("kunde.case", "action_take_next")
+    action = agent.execute("kunde.case", "action_take_next", [])
     assert action["type"] == "ir.actions.act_window"
     assert action["res_id"] == case_id
     [case] = agent.execute(
@@ -93,7 +93,7 @@ def test_agent_creates_takes_and_closes_a_case(agent):
     assert case_id not in open_mine
 
     # With the queue empty, take-next says so instead of failing.
-    result = agent.execute("kunde.case", "action_take_next")
+    result = agent.execute("kunde.case", "action_take_next", [])
     assert result["tag"] == "display_notification"
 
 

@@ -362,9 +362,12 @@ class KundeCase(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-    @api.model
     def action_take_next(self):
         """Give the first case of the caller's queue to the caller.
+
+        Works on no particular record: the button on My queue calls it with the
+        selected rows (ignored), over RPC call it with empty ids:
+        ``execute_kw(db, uid, pw, "kunde.case", "action_take_next", [[]])``.
 
         The head of the queue is locked in PostgreSQL with ``FOR UPDATE SKIP
         LOCKED``: two agents (or two server workers) calling at the same moment
@@ -439,6 +442,22 @@ class KundeCase(models.Model):
             cases.filtered("user_id").stage_id = progress_stage
             cases.filtered(lambda case: not case.user_id).stage_id = new_stage
         return True
+
+    # ------------------------------------------------------------------
+    # Mail
+    # ------------------------------------------------------------------
+    def _message_get_suggested_recipients(self):
+        """Suggest the customer as recipient when an agent answers."""
+        recipients = super()._message_get_suggested_recipients()
+        if self.partner_id:
+            self._message_add_suggested_recipient(
+                recipients, partner=self.partner_id, reason=_("Customer")
+            )
+        elif self.email_from:
+            self._message_add_suggested_recipient(
+                recipients, email=self.email_from, reason=_("Customer Email")
+            )
+        return recipients
 
     def _action_open_form(self):
         self.ensure_one()

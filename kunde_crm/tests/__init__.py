@@ -6,3 +6,4 @@ from . import (
     test_queue,
     test_take_next_concurrency,
 )
+from . import test_ui_tours
