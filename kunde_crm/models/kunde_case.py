@@ -538,17 +538,20 @@ class KundeCase(models.Model):
             subject = rng.choice(DEMO_SUBJECTS.get(category.name, DEMO_SUBJECTS[None]))
             partner = rng.choice(partners)
             team = rng.choice(teams)
-            received = now - timedelta(minutes=rng.randint(10, 90 * 24 * 60))
-            age_days = (now - received).days
-            roll = rng.random()
-            if (age_days > 10 and roll < 0.85) or roll < 0.35:
-                stage = closed_stage
-            elif roll < 0.55:
-                stage = progress_stage
-            elif roll < 0.65 and waiting_stage:
-                stage = waiting_stage
-            else:
-                stage = new_stage
+            # A sixth of the cases arrived in the last three days: the live queue.
+            recent = rng.random() < 0.17
+            max_minutes = (3 if recent else 90) * 24 * 60
+            received = now - timedelta(minutes=rng.randint(10, max_minutes))
+            stage = self._demo_stage(
+                (now - received).days,
+                rng.random(),
+                (
+                    new_stage,
+                    progress_stage,
+                    waiting_stage or progress_stage,
+                    closed_stage,
+                ),
+            )
             vals = {
                 "name": subject,
                 "description": f"<p>{subject}. Mvh {partner.name}</p>",
@@ -559,7 +562,15 @@ class KundeCase(models.Model):
                 "team_id": team.id,
                 "stage_id": stage.id,
                 "date_received": received,
-                "tag_ids": [(6, 0, rng.sample(tags.ids, k=rng.choice([0, 0, 0, 1])))],
+                "tag_ids": [
+                    (
+                        6,
+                        0,
+                        rng.sample(
+                            tags.ids, k=min(len(tags), rng.choice([0, 0, 0, 1]))
+                        ),
+                    )
+                ],
             }
             if stage != new_stage:
                 assigned = received + timedelta(minutes=rng.randint(5, 240))
@@ -578,6 +589,18 @@ class KundeCase(models.Model):
             vals_list.append(vals)
         self.with_context(tracking_disable=True, mail_notrack=True).create(vals_list)
         return True
+
+    @api.model
+    def _demo_stage(self, age_days, roll, stages):
+        """Old cases are solved; the queue holds the last few days' cases."""
+        new, progress, waiting, closed = stages
+        if age_days < 3:
+            table = [(0.45, new), (0.70, progress), (0.80, waiting), (1.0, closed)]
+        elif age_days < 14:
+            table = [(0.05, new), (0.25, progress), (0.40, waiting), (1.0, closed)]
+        else:
+            table = [(0.03, waiting), (1.0, closed)]
+        return next(stage for limit, stage in table if roll < limit)
 
     @api.model
     def _demo_create_customers(self, rng):

@@ -1,9 +1,10 @@
 from . import (
     test_bad_input,
     test_case_lifecycle,
+    test_demo,
     test_i18n,
     test_partner,
     test_queue,
     test_take_next_concurrency,
+    test_ui_tours,
 )
-from . import test_ui_tours

@@ -1,0 +1,32 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import KundeCrmCase
+
+
+@tagged("post_install", "-at_install")
+class TestDemoGenerator(KundeCrmCase):
+    """The demo generator that `make run` uses builds a believable queue."""
+
+    def test_generate(self):
+        before = self.Case.search_count([])
+        partners_before = self.env["res.partner"].search_count([])
+        self.Case._demo_generate(120)
+        # 15 companies, 20 of their contacts, 5 private persons
+        self.assertEqual(self.env["res.partner"].search_count([]) - partners_before, 40)
+        cases = self.Case.search([], order="id desc", limit=120)
+        self.assertEqual(self.Case.search_count([]) - before, 120)
+        self.assertGreater(len(cases.partner_id), 25)
+        two_weeks_ago = fields.Datetime.now() - timedelta(days=14)
+        stale = cases.filtered(
+            lambda c: not c.user_id
+            and not c.is_closed
+            and c.date_received < two_weeks_ago
+        )
+        self.assertFalse(stale, "old cases must not sit unassigned in the queue")
+        self.assertTrue(cases.filtered(lambda c: not c.user_id and not c.is_closed))
+        closed = cases.filtered("is_closed")
+        self.assertTrue(all(c.date_closed and c.user_id for c in closed))
+        self.assertEqual(len(set(cases.mapped("reference"))), 120)

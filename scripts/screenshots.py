@@ -1,0 +1,218 @@
+"""Screenshots of the running demo database, for the README (`make screenshots`).
+
+Logs in over JSON-RPC, hands the session cookie to a headless Chromium (Debian's
+package) through the DevTools protocol, opens each page and saves a PNG under
+docs/. Only talks to the local server.
+"""
+
+import argparse
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import websocket
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def login(url, db, user, password):
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"db": db, "login": user, "password": password},
+    }
+    request = urllib.request.Request(
+        f"{url}/web/session/authenticate",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with opener.open(request, timeout=60) as response:
+        body = json.load(response)
+    if "error" in body:
+        raise SystemExit(f"login as {user} failed: {body['error']}")
+    return next(c.value for c in jar if c.name == "session_id")
+
+
+def rpc(url, session, model, method, args, kwargs=None):
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {
+            "model": model,
+            "method": method,
+            "args": args,
+            "kwargs": kwargs or {},
+        },
+    }
+    request = urllib.request.Request(
+        f"{url}/web/dataset/call_kw",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Cookie": f"session_id={session}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.load(response)
+    if "error" in body:
+        raise RuntimeError(body["error"])
+    return body["result"]
+
+
+class Browser:
+    def __init__(self, width=1440, height=900):
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not chromium:
+            raise SystemExit("chromium not found: apt-get install chromium")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.profile = tempfile.mkdtemp(prefix="kunde_crm_chromium_")
+        self.process = subprocess.Popen(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={self.profile}",
+                f"--remote-debugging-port={port}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/json", timeout=2
+                ) as r:
+                    pages = [t for t in json.load(r) if t["type"] == "page"]
+                if pages:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("chromium did not start")
+            time.sleep(0.3)
+        self.ws = websocket.create_connection(
+            pages[0]["webSocketDebuggerUrl"], timeout=60
+        )
+        self._id = 0
+        self.send("Page.enable")
+        self.send("Network.enable")
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def send(self, method, **params):
+        self._id += 1
+        self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self._id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression):
+        result = self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True
+        )
+        return result.get("result", {}).get("value")
+
+    def open(self, url, ready_selector, timeout=30):
+        self.send("Page.navigate", url=url)
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(
+            f"!!document.querySelector({json.dumps(ready_selector)})"
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url}: {ready_selector} did not appear")
+            time.sleep(0.3)
+        time.sleep(1.5)  # let images, avatars and fonts settle
+
+    def screenshot(self, path):
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+        print(f"wrote {path}")
+
+    def close(self):
+        self.ws.close()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--db", default="kunde_crm")
+    parser.add_argument("--login", default="ingrid.agent")
+    parser.add_argument("--password", default="ingrid.agent")
+    parser.add_argument("--out", default=str(REPO / "docs"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    session = login(args.url, args.db, args.login, args.password)
+    case_ids = rpc(
+        args.url,
+        session,
+        "kunde.case",
+        "search",
+        [[("message_ids.message_type", "=", "comment")]],
+        {"limit": 1},
+    ) or rpc(args.url, session, "kunde.case", "search", [[]], {"limit": 1})
+
+    browser = Browser()
+    try:
+        browser.send(
+            "Network.setCookie",
+            name="session_id",
+            value=session,
+            url=args.url,
+            httpOnly=True,
+        )
+        pages = [
+            (
+                "case-board.png",
+                "/odoo/action-kunde_crm.kunde_case_action",
+                ".o_kanban_record",
+            ),
+            (
+                "my-queue.png",
+                "/odoo/action-kunde_crm.kunde_case_action_my_queue",
+                ".o_list_view",
+            ),
+            (
+                "case-form.png",
+                f"/odoo/action-kunde_crm.kunde_case_action/{case_ids[0]}",
+                ".o-mail-Chatter",
+            ),
+        ]
+        for name, path, selector in pages:
+            browser.open(f"{args.url}{path}", selector)
+            browser.screenshot(out / name)
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
