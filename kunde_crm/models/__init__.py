@@ -4,5 +4,6 @@ from . import (
     kunde_case_stage,
     kunde_case_tag,
     kunde_team,
+    mail_thread,
     res_partner,
 )

@@ -1,9 +1,20 @@
+import logging
 import random
+import re
 from datetime import timedelta
+from email.utils import getaddresses
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
+
+_logger = logging.getLogger(__name__)
+
+# "[SAK-000123]" in a subject: how a reply without threading headers finds its case.
+REFERENCE_IN_SUBJECT = re.compile(r"\[\s*([A-Z]{2,10}-\d{3,})\s*\]", re.IGNORECASE)
+# At most this many acknowledgements per sender and hour (mail loop protection).
+ACKNOWLEDGEMENT_LIMIT = 5
+AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster")
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 
@@ -234,6 +245,15 @@ class KundeCase(models.Model):
     active = fields.Boolean(default=True)
     age = fields.Char(compute="_compute_age", help="Time since the case was received.")
     color = fields.Integer(string="Color Index")
+    origin_case_id = fields.Many2one(
+        "kunde.case",
+        string="Follows Up On",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The closed case the customer wrote about again: a reply after the "
+        "team's reopen window opens a new case linked to the old one.",
+    )
 
     _sql_constraints = [
         ("reference_uniq", "unique (reference)", "The case reference must be unique."),
@@ -443,9 +463,74 @@ class KundeCase(models.Model):
             cases.filtered(lambda case: not case.user_id).stage_id = new_stage
         return True
 
+    def _action_open_form(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(False, "form")],
+            "view_mode": "form",
+            "target": "current",
+        }
+
     # ------------------------------------------------------------------
-    # Mail
+    # Mail: intake, replies, acknowledgement, first response
     # ------------------------------------------------------------------
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A message to a team's alias becomes a case of that team."""
+        values = dict(custom_values or {})
+        email_from = msg_dict.get("email_from") or ""
+        partner = self._partner_from_email(email_from, values.get("team_id"))
+        subject = (msg_dict.get("subject") or "").strip()
+        values.update(
+            name=values.get("name") or subject or _("(no subject)"),
+            description=msg_dict.get("body") or False,
+            channel="email",
+            email_from=email_from or False,
+        )
+        if partner:
+            values["partner_id"] = partner.id
+        return super().message_new(msg_dict, custom_values=values)
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        if message.subtype_id != self.env.ref("mail.mt_comment") or (
+            message.message_type not in ("comment", "email")
+        ):
+            return result
+        author_is_agent = any(not user.share for user in message.author_id.user_ids)
+        if author_is_agent and message.message_type == "comment":
+            # The first answer sent to the customer (notes and the automatic
+            # acknowledgement have another subtype or type). The poster's right
+            # to post was checked by message_post; the stamp is the system's.
+            self.filtered(lambda c: not c.date_first_response).sudo().write(
+                {"date_first_response": message.date}
+            )
+        elif not author_is_agent and not self.env.context.get("kunde_automatic_email"):
+            # The customer wrote again: a closed case comes back to the queue.
+            self.filtered("is_closed").sudo().action_reopen()
+        return result
+
+    def _notify_get_reply_to(self, default=None):
+        """Replies go to the team's alias, so they come back to the case."""
+        aliases = self.sudo().team_id._notify_get_reply_to(default=default)
+        result = {case.id: aliases.get(case.team_id.id) for case in self}
+        leftover = self.filtered(lambda case: not result.get(case.id))
+        if leftover:
+            result.update(
+                super(KundeCase, leftover)._notify_get_reply_to(default=default)
+            )
+        return result
+
+    def _notify_by_email_get_headers(self, headers=None):
+        headers = super()._notify_by_email_get_headers(headers=headers)
+        if self.env.context.get("kunde_auto_submitted"):
+            headers["Auto-Submitted"] = "auto-replied"
+            headers["X-Auto-Response-Suppress"] = "All"
+        return headers
+
     def _message_get_suggested_recipients(self):
         """Suggest the customer as recipient when an agent answers."""
         recipients = super()._message_get_suggested_recipients()
@@ -459,16 +544,194 @@ class KundeCase(models.Model):
             )
         return recipients
 
-    def _action_open_form(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "views": [(False, "form")],
-            "view_mode": "form",
-            "target": "current",
+    @api.model
+    def _partner_from_email(self, email_from, team_id=False):
+        """The contact behind a sender address, created when unknown.
+
+        An existing contact with the address (case-insensitive) wins. A new
+        contact gets as parent the company whose website or email uses the
+        address's domain, but only when exactly one company does.
+        """
+        normalized = email_normalize(email_from or "")
+        if not normalized:
+            return self.env["res.partner"]
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        partner = Partner.search(
+            [("email_normalized", "=", normalized)], order="active desc, id", limit=1
+        )
+        if partner:
+            return partner
+        name = next((n for n, _a in getaddresses([email_from]) if n), "") or normalized
+        values = {"name": name, "email": normalized}
+        company = self._company_for_domain(normalized.split("@", 1)[1])
+        if company:
+            values["parent_id"] = company.id
+        team = self.env["kunde.team"].sudo().browse(team_id)
+        lang = (team.company_id or self.env.company).partner_id.lang
+        if lang:
+            values["lang"] = lang
+        return Partner.create(values)
+
+    @api.model
+    def _company_for_domain(self, domain):
+        domain = domain.lower()
+        candidates = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("is_company", "=", True),
+                    "|",
+                    ("email_normalized", "=like", f"%@{domain}"),
+                    ("website", "ilike", domain),
+                ],
+                limit=10,
+            )
+        )
+
+        def uses_domain(company):
+            email_domain = (company.email_normalized or "").rpartition("@")[2]
+            website = re.sub(r"^[a-z]+://", "", (company.website or "").lower())
+            host = website.split("/", 1)[0].removeprefix("www.")
+            return domain in (email_domain, host)
+
+        matches = candidates.filtered(uses_domain)
+        return matches if len(matches) == 1 else self.env["res.partner"]
+
+    @api.model
+    def _is_automatic_email(self, message):
+        """Auto-replies, bulk mail and bounces: never acknowledged, never reopen."""
+        auto_submitted = (message.get("Auto-Submitted") or "no").strip().lower()
+        precedence = (message.get("Precedence") or "").strip().lower()
+        sender = email_normalize(message.get("From") or "") or ""
+        return_path = message.get("Return-Path")
+        return bool(
+            auto_submitted != "no"
+            or precedence in ("bulk", "junk", "list")
+            or message.get("X-Autoreply")
+            or message.get("X-Autorespond")
+            or sender.split("@")[0] in AUTOMATIC_SENDERS
+            or (return_path is not None and return_path.strip() in ("", "<>"))
+        )
+
+    @api.model
+    def _adjust_mail_routes(self, routes, message_dict):
+        """Routes of an incoming message, corrected for cases.
+
+        - A message without threading headers whose subject quotes a case
+          reference joins that case, but only when the sender is the case's
+          customer or a follower (Outlook strips the headers).
+        - A reply to a case closed longer than its team's reopen window opens a
+          new case linked to the old one instead.
+        """
+        adjusted = []
+        for model, thread_id, custom_values, user_id, alias in routes:
+            if model == self._name:
+                case = self.sudo().browse(thread_id).exists() if thread_id else False
+                if not case:
+                    case = self._case_from_subject(message_dict)
+                if case and case._reply_opens_new_case():
+                    custom_values = case._follow_up_values(custom_values)
+                    case = False
+                thread_id = case.id if case else False
+            adjusted.append((model, thread_id, custom_values, user_id, alias))
+        return adjusted
+
+    @api.model
+    def _case_from_subject(self, message_dict):
+        match = REFERENCE_IN_SUBJECT.search(message_dict.get("subject") or "")
+        sender = email_normalize(message_dict.get("email_from") or "")
+        if not match or not sender:
+            return self.browse()
+        case = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("reference", "=", match.group(1).upper())], limit=1)
+        )
+        allowed = {
+            email_normalize(email)
+            for email in [case.email_from, case.partner_id.email]
+            + case.message_partner_ids.mapped("email")
+            if email
         }
+        if case and sender in allowed:
+            return case
+        if case:
+            _logger.info(
+                "Mail from %s quotes case %s but is not from its customer or a "
+                "follower: handled as a new inquiry",
+                sender,
+                case.reference,
+            )
+        return self.browse()
+
+    def _reply_opens_new_case(self):
+        self.ensure_one()
+        if not self.is_closed or not self.date_closed:
+            return False
+        window = self.team_id.reopen_days if self.team_id else 14
+        return fields.Datetime.now() - self.date_closed > timedelta(days=window)
+
+    def _follow_up_values(self, custom_values):
+        self.ensure_one()
+        values = dict(custom_values or {})
+        values.update(
+            origin_case_id=self.id,
+            team_id=values.get("team_id") or self.team_id.id,
+            category_id=values.get("category_id") or self.category_id.id,
+            company_id=self.company_id.id,
+        )
+        return values
+
+    def _send_acknowledgement(self):
+        """Acknowledge new cases by email, with their reference.
+
+        Skipped when the team does not want it, the case has no customer
+        address, or the sender already got 5 acknowledgements within the hour.
+        """
+        template = self.env.ref("kunde_crm.mail_template_case_acknowledgement")
+        subtype = self.env.ref("kunde_crm.mt_case_acknowledgement")
+        for case in self.sudo():
+            if case.team_id and not case.team_id.send_acknowledgement:
+                continue
+            if not case.partner_id.email_normalized:
+                continue
+            if not case._acknowledgement_allowed(subtype):
+                _logger.info(
+                    "No acknowledgement for %s: %s got %s within the last hour",
+                    case.reference,
+                    case.partner_id.email_normalized,
+                    ACKNOWLEDGEMENT_LIMIT,
+                )
+                continue
+            case.with_context(kunde_auto_submitted=True).message_post_with_source(
+                template,
+                subtype_id=subtype.id,
+                message_type="auto_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+
+    def _acknowledgement_allowed(self, subtype):
+        self.ensure_one()
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("email_normalized", "=", self.partner_id.email_normalized)])
+        )
+        sent = (
+            self.env["mail.message"]
+            .sudo()
+            .search_count(
+                [
+                    ("model", "=", self._name),
+                    ("subtype_id", "=", subtype.id),
+                    ("partner_ids", "in", partners.ids),
+                    ("date", ">=", fields.Datetime.now() - timedelta(hours=1)),
+                ]
+            )
+        )
+        return sent < ACKNOWLEDGEMENT_LIMIT
 
     # ------------------------------------------------------------------
     # Business methods

@@ -1,11 +1,13 @@
+import ast
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class KundeTeam(models.Model):
     _name = "kunde.team"
     _description = "Customer Service Team"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.alias.mixin", "mail.thread"]
     _order = "sequence, name"
     _check_company_auto = True
 
@@ -37,6 +39,19 @@ class KundeTeam(models.Model):
         help="Agents of this team: its open, unassigned cases form their queue.",
     )
     case_ids = fields.One2many("kunde.case", "team_id", string="Cases")
+    send_acknowledgement = fields.Boolean(
+        string="Acknowledge New Cases",
+        default=True,
+        help="Send the customer an email with the case reference when a case "
+        "arrives by email or the portal. Never sent to automatic mail, and at most "
+        "5 times an hour to the same sender.",
+    )
+    reopen_days = fields.Integer(
+        string="Reopen Window (days)",
+        default=14,
+        help="A customer reply to a case closed fewer days ago reopens it; a later "
+        "reply opens a new case linked to the old one.",
+    )
     open_case_count = fields.Integer(compute="_compute_case_counts")
     unassigned_case_count = fields.Integer(compute="_compute_case_counts")
 
@@ -57,6 +72,14 @@ class KundeTeam(models.Model):
         for team in self:
             team.open_case_count = open_counts.get(team, 0)
             team.unassigned_case_count = unassigned_counts.get(team, 0)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("reopen_days")
+    def _check_reopen_days(self):
+        if any(team.reopen_days < 0 for team in self):
+            raise ValidationError(_("The reopen window cannot be negative."))
 
     # ------------------------------------------------------------------
     # CRUD
@@ -82,6 +105,19 @@ class KundeTeam(models.Model):
                     count=sum(counts[team] for team in used),
                 )
             )
+
+    # ------------------------------------------------------------------
+    # Mail alias: a message to the team's address becomes a case of the team
+    # ------------------------------------------------------------------
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get("kunde.case").id
+        if self.id:
+            values["alias_defaults"] = defaults = ast.literal_eval(
+                self.alias_defaults or "{}"
+            )
+            defaults["team_id"] = self.id
+        return values
 
     # ------------------------------------------------------------------
     # Actions

@@ -2,6 +2,7 @@ from . import (
     test_bad_input,
     test_case_lifecycle,
     test_demo,
+    test_email_channel,
     test_i18n,
     test_partner,
     test_queue,

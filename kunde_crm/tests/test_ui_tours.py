@@ -38,3 +38,4 @@ class TestAgentTour(HttpCase):
         )
         self.assertEqual(len(answer), 1)
         self.assertIn(customer, answer.partner_ids)
+        self.assertEqual(case.date_first_response, answer.date)

@@ -1,0 +1,33 @@
+from odoo import api, models
+
+
+class MailThread(models.AbstractModel):
+    """Hooks of the mail gateway; the rules themselves live on kunde.case."""
+
+    _inherit = "mail.thread"
+
+    @api.model
+    def message_route(
+        self, message, message_dict, model=None, thread_id=None, custom_values=None
+    ):
+        routes = super().message_route(
+            message,
+            message_dict,
+            model=model,
+            thread_id=thread_id,
+            custom_values=custom_values,
+        )
+        return self.env["kunde.case"]._adjust_mail_routes(routes, message_dict)
+
+    def _message_route_process(self, message, message_dict, routes):
+        Case = self.env["kunde.case"]
+        automatic = Case._is_automatic_email(message)
+        new_case = any(
+            model == Case._name and not thread_id for model, thread_id, *_r in routes
+        )
+        thread_id = super(
+            MailThread, self.with_context(kunde_automatic_email=automatic)
+        )._message_route_process(message, message_dict, routes)
+        if new_case and thread_id and not automatic:
+            Case.browse(thread_id)._send_acknowledgement()
+        return thread_id
