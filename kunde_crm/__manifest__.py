@@ -23,6 +23,7 @@
         "views/kunde_team_views.xml",
         "views/res_partner_views.xml",
         "views/mail_template_views.xml",
+        "views/kunde_case_portal_templates.xml",
         "views/kunde_crm_menus.xml",
     ],
     "demo": [

@@ -5,7 +5,7 @@ from datetime import timedelta
 from email.utils import getaddresses
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, email_normalize
 
 _logger = logging.getLogger(__name__)
@@ -116,12 +116,24 @@ def _demo_person(name, domain, rng, company=None):
 class KundeCase(models.Model):
     _name = "kunde.case"
     _description = "Customer Service Case"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     # The queue's order: urgent first, then oldest first (served by an index).
     _order = "priority desc, date_received, id"
     _rec_names_search = ["reference", "name"]
     _check_company_auto = True
     _mail_post_access = "read"
+
+    def _default_team_id(self):
+        team_id = self.env.context.get("default_team_id")
+        if team_id:
+            return self.env["kunde.team"].browse(team_id)
+        return self.env["kunde.team"].search(
+            [
+                ("member_ids", "in", self.env.uid),
+                ("company_id", "in", self.env.companies.ids),
+            ],
+            limit=1,
+        )
 
     def _default_stage_id(self):
         team = self.env["kunde.team"].browse(self.env.context.get("default_team_id"))
@@ -195,6 +207,7 @@ class KundeCase(models.Model):
     team_id = fields.Many2one(
         "kunde.team",
         index=True,
+        default=_default_team_id,
         tracking=True,
         ondelete="restrict",
         check_company=True,
@@ -245,6 +258,17 @@ class KundeCase(models.Model):
     active = fields.Boolean(default=True)
     age = fields.Char(compute="_compute_age", help="Time since the case was received.")
     color = fields.Integer(string="Color Index")
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "kunde_case_account_move_rel",
+        "case_id",
+        "move_id",
+        string="Invoices",
+        copy=False,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')),"
+        " ('commercial_partner_id', '=', commercial_partner_id)]",
+        help="Customer invoices and credit notes this case is about.",
+    )
     origin_case_id = fields.Many2one(
         "kunde.case",
         string="Follows Up On",
@@ -277,7 +301,8 @@ class KundeCase(models.Model):
     @api.depends("team_id", "partner_id")
     def _compute_company_id(self):
         for case in self:
-            company = case.team_id.company_id or case.partner_id.company_id
+            # The team's company decides; customers (portal) cannot read teams.
+            company = case.team_id.sudo().company_id or case.partner_id.company_id
             if company:
                 case.company_id = company
             elif not case.company_id:
@@ -313,6 +338,11 @@ class KundeCase(models.Model):
                 case.age = _("%(hours)s h", hours=minutes // 60)
             else:
                 case.age = _("%(days)s d", days=minutes // (24 * 60))
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for case in self:
+            case.access_url = f"/my/cases/{case.id}"
 
     @api.depends("reference", "name")
     def _compute_display_name(self):
@@ -365,7 +395,8 @@ class KundeCase(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        sequence = self.env["ir.sequence"]
+        # Drawing a number is not reading sequences: customers create cases too.
+        sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
             if not vals.get("reference") or vals["reference"] == _("New"):
                 vals["reference"] = sequence.next_by_code("kunde.case")
@@ -373,11 +404,35 @@ class KundeCase(models.Model):
                 raise ValidationError(_("A case needs a subject."))
         return super().create(vals_list)
 
+    def write(self, vals):
+        self._check_accountant_write(vals)
+        return super().write(vals)
+
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         for case, vals in zip(self, vals_list, strict=True):
             vals.setdefault("name", _("%(subject)s (copy)", subject=case.name))
         return vals_list
+
+    def _check_accountant_write(self, vals):
+        """Accountants without a Kundeservice group link and unlink invoices only."""
+        if (
+            self.env.su
+            or self.env.user.has_group("kunde_crm.kunde_crm_group_agent")
+            or not self.env.user.has_group("account.group_account_invoice")
+        ):
+            return
+        # Fields Odoo itself writes while an accountant links an invoice.
+        allowed = {"invoice_ids", "message_main_attachment_id"}
+        forbidden = set(vals) - allowed
+        if forbidden:
+            raise AccessError(
+                _(
+                    "As an accountant you can only link and unlink invoices on "
+                    "cases. Ask customer service to change %(fields)s.",
+                    fields=", ".join(sorted(forbidden)),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -496,20 +551,22 @@ class KundeCase(models.Model):
 
     def _message_post_after_hook(self, message, msg_values):
         result = super()._message_post_after_hook(message, msg_values)
-        if message.subtype_id != self.env.ref("mail.mt_comment") or (
-            message.message_type not in ("comment", "email")
-        ):
+        if message.message_type not in ("comment", "email"):
             return result
         author_is_agent = any(not user.share for user in message.author_id.user_ids)
-        if author_is_agent and message.message_type == "comment":
-            # The first answer sent to the customer (notes and the automatic
-            # acknowledgement have another subtype or type). The poster's right
-            # to post was checked by message_post; the stamp is the system's.
-            self.filtered(lambda c: not c.date_first_response).sudo().write(
-                {"date_first_response": message.date}
-            )
-        elif not author_is_agent and not self.env.context.get("kunde_automatic_email"):
-            # The customer wrote again: a closed case comes back to the queue.
+        if author_is_agent:
+            if message.message_type == "comment" and message.subtype_id == self.env.ref(
+                "mail.mt_comment"
+            ):
+                # The first answer sent to the customer (notes and the automatic
+                # acknowledgement have another subtype or type). The poster's
+                # right to post was checked by message_post; the stamp is ours.
+                self.filtered(lambda c: not c.date_first_response).sudo().write(
+                    {"date_first_response": message.date}
+                )
+        elif not self.env.context.get("kunde_automatic_email"):
+            # The customer wrote again (email or portal): a closed case comes
+            # back to the queue.
             self.filtered("is_closed").sudo().action_reopen()
         return result
 
@@ -851,6 +908,20 @@ class KundeCase(models.Model):
                     )
             vals_list.append(vals)
         self.with_context(tracking_disable=True, mail_notrack=True).create(vals_list)
+        # One customer who logs in to the portal: kunde.portal / kunde.portal
+        portal_partner = partners.filtered("parent_id")[:1]
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "name": portal_partner.name,
+                "login": "kunde.portal",
+                "password": "kunde.portal",
+                "partner_id": portal_partner.id,
+                "lang": "nb_NO"
+                if self.env["res.lang"]._get_data(code="nb_NO")
+                else "en_US",
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
         return True
 
     @api.model

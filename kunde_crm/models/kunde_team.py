@@ -38,6 +38,14 @@ class KundeTeam(models.Model):
         domain=[("share", "=", False)],
         help="Agents of this team: its open, unassigned cases form their queue.",
     )
+    privacy = fields.Selection(
+        [("company", "Everyone in the company"), ("members", "Members only")],
+        string="Visibility",
+        default="company",
+        required=True,
+        help="Who reads the team's cases. Members only: its members, and "
+        "managers; other agents and read-only users do not see them.",
+    )
     case_ids = fields.One2many("kunde.case", "team_id", string="Cases")
     send_acknowledgement = fields.Boolean(
         string="Acknowledge New Cases",

@@ -30,3 +30,9 @@ class TestDemoGenerator(KundeCrmCase):
         closed = cases.filtered("is_closed")
         self.assertTrue(all(c.date_closed and c.user_id for c in closed))
         self.assertEqual(len(set(cases.mapped("reference"))), 120)
+        portal = self.env["res.users"].search([("login", "=", "kunde.portal")])
+        self.assertTrue(portal.share)
+        self.assertTrue(
+            self.Case.with_user(portal).search_count([]),
+            "the demo customer sees their company's cases on the portal",
+        )
