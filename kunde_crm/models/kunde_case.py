@@ -6,7 +6,8 @@ from email.utils import getaddresses
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, email_normalize
+from odoo.osv import expression
+from odoo.tools import SQL, email_normalize, html2plaintext
 
 _logger = logging.getLogger(__name__)
 
@@ -15,6 +16,16 @@ REFERENCE_IN_SUBJECT = re.compile(r"\[\s*([A-Z]{2,10}-\d{3,})\s*\]", re.IGNORECA
 # At most this many acknowledgements per sender and hour (mail loop protection).
 ACKNOWLEDGEMENT_LIMIT = 5
 AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster")
+# Invoice references a customer writes: the number in the journal's format
+# (INV/2026/00012, FAKT/2026/00012), "faktura 12345" / "fakturanr. 12345", and
+# payment references such as Norwegian KID numbers.
+INVOICE_NUMBER = re.compile(r"\b[A-Z]{2,10}/\d{4}/\d{2,}\b", re.IGNORECASE)
+INVOICE_PHRASE = re.compile(
+    r"\b(?:faktura|fakturanr|fakturanummer|invoice|invoice no)\.?\s*(?:nr\.?|no\.?)?"
+    r"\s*[:#]?\s*(\d{3,12})\b",
+    re.IGNORECASE,
+)
+KID_NUMBER = re.compile(r"(?<![\d/])\d{6,25}(?![\d/])")
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 
@@ -127,6 +138,8 @@ class KundeCase(models.Model):
         team_id = self.env.context.get("default_team_id")
         if team_id:
             return self.env["kunde.team"].browse(team_id)
+        if self.env.user.share:  # customers belong to no team
+            return self.env["kunde.team"]
         return self.env["kunde.team"].search(
             [
                 ("member_ids", "in", self.env.uid),
@@ -269,6 +282,36 @@ class KundeCase(models.Model):
         " ('commercial_partner_id', '=', commercial_partner_id)]",
         help="Customer invoices and credit notes this case is about.",
     )
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    partner_total_due = fields.Monetary(
+        string="Customer Total Due",
+        currency_field="company_currency_id",
+        compute="_compute_partner_receivable",
+        help="Open balance of the customer's posted invoices and credit notes.",
+    )
+    partner_overdue_amount = fields.Monetary(
+        string="Customer Overdue Amount",
+        currency_field="company_currency_id",
+        compute="_compute_partner_receivable",
+    )
+    partner_overdue_count = fields.Integer(
+        string="Customer Overdue Invoices", compute="_compute_partner_receivable"
+    )
+    hours_to_first_response = fields.Float(
+        compute="_compute_hours",
+        store=True,
+        aggregator="avg",
+        help="Hours from received to the first answer to the customer.",
+    )
+    hours_to_close = fields.Float(
+        compute="_compute_hours",
+        store=True,
+        aggregator="avg",
+        help="Hours from received to closed.",
+    )
     origin_case_id = fields.Many2one(
         "kunde.case",
         string="Follows Up On",
@@ -339,8 +382,68 @@ class KundeCase(models.Model):
             else:
                 case.age = _("%(days)s d", days=minutes // (24 * 60))
 
-    def _compute_access_url(self):
-        super()._compute_access_url()
+    @api.depends("invoice_ids")
+    def _compute_invoice_count(self):
+        for case in self:
+            case.invoice_count = len(case.invoice_ids)
+
+    @api.depends("commercial_partner_id", "company_id")
+    @api.depends_context("uid")
+    def _compute_partner_receivable(self):
+        """The customer's receivable position, for a whole recordset.
+
+        Two grouped queries whatever the number of cases. Agents may not read
+        every invoice; they see the totals of the customer of a case they read.
+        """
+        self.partner_total_due = self.partner_overdue_amount = 0
+        self.partner_overdue_count = 0
+        partners = self.commercial_partner_id
+        if not partners:
+            return
+        Move = self.env["account.move"].sudo()
+        domain = Move._kunde_customer_documents_domain() + [
+            ("commercial_partner_id", "in", partners.ids),
+            ("company_id", "in", self.company_id.ids),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        groupby = ["commercial_partner_id", "company_id"]
+        due = {
+            (partner, company): amount
+            for partner, company, amount in Move._read_group(
+                domain, groupby, ["amount_residual_signed:sum"]
+            )
+        }
+        overdue = {
+            (partner, company): (amount, count)
+            for partner, company, amount, count in Move._read_group(
+                domain + [("invoice_date_due", "<", fields.Date.context_today(self))],
+                groupby,
+                ["amount_residual_signed:sum", "__count"],
+            )
+        }
+        for case in self:
+            key = (case.commercial_partner_id, case.company_id)
+            case.partner_total_due = due.get(key, 0.0)
+            amount, count = overdue.get(key, (0.0, 0))
+            case.partner_overdue_amount = amount
+            case.partner_overdue_count = count
+
+    @api.depends("date_received", "date_first_response", "date_closed")
+    def _compute_hours(self):
+        for case in self:
+            start = case.date_received
+            case.hours_to_first_response = (
+                (case.date_first_response - start).total_seconds() / 3600
+                if start and case.date_first_response
+                else False
+            )
+            case.hours_to_close = (
+                (case.date_closed - start).total_seconds() / 3600
+                if start and case.date_closed
+                else False
+            )
+
+    def _compute_access_url(self):  # portal.mixin's only sets "#"
         for case in self:
             case.access_url = f"/my/cases/{case.id}"
 
@@ -379,6 +482,24 @@ class KundeCase(models.Model):
                     )
                 )
 
+    @api.constrains("invoice_ids", "partner_id")
+    def _check_invoice_ids(self):
+        for case in self:
+            wrong = case.sudo().invoice_ids.filtered(
+                lambda m, case=case: m.move_type not in ("out_invoice", "out_refund")
+                or m.commercial_partner_id != case.commercial_partner_id
+            )
+            if wrong:
+                raise ValidationError(
+                    _(
+                        "Case %(reference)s can only be linked to customer invoices "
+                        "and credit notes of its own customer. %(count)s of the "
+                        "selected documents are not.",
+                        reference=case.reference,
+                        count=len(wrong),
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -402,7 +523,9 @@ class KundeCase(models.Model):
                 vals["reference"] = sequence.next_by_code("kunde.case")
             if not (vals.get("name") or "").strip():
                 raise ValidationError(_("A case needs a subject."))
-        return super().create(vals_list)
+        cases = super().create(vals_list)
+        cases._auto_link_invoices()
+        return cases
 
     def write(self, vals):
         self._check_accountant_write(vals)
@@ -527,6 +650,101 @@ class KundeCase(models.Model):
             "views": [(False, "form")],
             "view_mode": "form",
             "target": "current",
+        }
+
+    # ------------------------------------------------------------------
+    # Invoices
+    # ------------------------------------------------------------------
+    @api.model
+    def _invoice_references(self, text):
+        """Invoice numbers, KID numbers and "faktura 123" phrasings in a text."""
+        text = html2plaintext(text or "") if "<" in (text or "") else (text or "")
+        names = {m.upper() for m in INVOICE_NUMBER.findall(text)}
+        numbers = set(INVOICE_PHRASE.findall(text))
+        kids = set(KID_NUMBER.findall(text)) - numbers
+        return names, numbers, kids
+
+    def _auto_link_invoices(self):
+        """Link the invoices the customer mentions, but only their own.
+
+        One search for the whole batch. An invoice of another customer is never
+        linked and never named; the agent gets an internal note instead.
+        """
+        wanted = {}
+        all_names, all_numbers, all_kids = set(), set(), set()
+        for case in self:
+            names, numbers, kids = self._invoice_references(
+                f"{case.name or ''}\n{case.description or ''}"
+            )
+            if names or numbers or kids:
+                wanted[case] = (names, numbers, kids)
+                all_names |= names
+                all_numbers |= numbers
+                all_kids |= kids
+        if not wanted:
+            return
+        # Matching must see every invoice to tell "not this customer's" apart;
+        # only the case's own commercial partner's invoices are ever linked.
+        Move = self.env["account.move"].sudo()
+        conditions = []
+        if all_names:
+            conditions.append([("name", "in", sorted(all_names))])
+        if all_numbers:
+            conditions.append(
+                [("sequence_number", "in", sorted({int(n) for n in all_numbers}))]
+            )
+        if all_kids | all_numbers:
+            conditions.append(
+                [("payment_reference", "in", sorted(all_kids | all_numbers))]
+            )
+        moves = Move.search(
+            Move._kunde_customer_documents_domain()
+            + [("company_id", "in", self.company_id.ids)]
+            + expression.OR(conditions)
+        )
+        for case, (names, numbers, kids) in wanted.items():
+            matches = moves.filtered(
+                lambda m, names=names, numbers=numbers, kids=kids: m.name in names
+                or str(m.sequence_number) in {str(int(n)) for n in numbers}
+                or m.payment_reference in (kids | numbers)
+            ).filtered(lambda m, case=case: m.company_id == case.company_id)
+            own = matches.filtered(
+                lambda m, case=case: case.commercial_partner_id
+                and m.commercial_partner_id == case.commercial_partner_id
+            )
+            if own - case.sudo().invoice_ids:
+                case.sudo().write({"invoice_ids": [(4, move.id) for move in own]})
+            if matches - own:
+                case.sudo().message_post(
+                    body=_(
+                        "The customer mentions an invoice number that does not "
+                        "belong to them. It was not linked; check the case before "
+                        "you answer."
+                    ),
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_note",
+                )
+
+    def action_create_credit_note(self):
+        """Odoo's reversal wizard for the case's posted invoices."""
+        self.ensure_one()
+        invoices = self.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        if not invoices:
+            raise UserError(_("Link a posted customer invoice to the case first."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Credit Note"),
+            "res_model": "account.move.reversal",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": "account.move",
+                "active_ids": invoices.ids,
+                "default_reason": _("Case %(reference)s", reference=self.reference),
+                "kunde_case_id": self.id,
+            },
         }
 
     # ------------------------------------------------------------------
@@ -828,6 +1046,341 @@ class KundeCase(models.Model):
         return Stage.search(
             Stage._for_team_domain(team) + [("is_closed", "=", True)], limit=1
         )
+
+    # ------------------------------------------------------------------
+    # Service levels (SLA)
+    # ------------------------------------------------------------------
+    # A pending target is "at risk" when less than this share of its allowed
+    # working time is left.
+    _sla_at_risk_share = 0.2
+
+    sla_policy_id = fields.Many2one(
+        "kunde.sla.policy",
+        string="SLA Policy",
+        compute="_compute_sla_policy_id",
+        store=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The most specific active policy for the case's team, category and "
+        "priority.",
+    )
+    sla_first_response_deadline = fields.Datetime(
+        string="First Response Deadline",
+        compute="_compute_sla_deadlines",
+        store=True,
+        help="The customer must get a first answer by then (working hours of the "
+        "policy's calendar, paused time added).",
+    )
+    sla_resolution_deadline = fields.Datetime(
+        string="Resolution Deadline",
+        compute="_compute_sla_deadlines",
+        store=True,
+        help="The case must be closed by then (working hours of the policy's "
+        "calendar, paused time added).",
+    )
+    sla_deadline = fields.Datetime(
+        string="Next SLA Deadline",
+        compute="_compute_sla_deadlines",
+        store=True,
+        index=True,
+        help="The earliest deadline the case has not met yet.",
+    )
+    sla_at_risk_date = fields.Datetime(
+        string="SLA At Risk From",
+        compute="_compute_sla_deadlines",
+        store=True,
+        index=True,
+        help="From then on less than 20% of the allowed time is left.",
+    )
+    sla_status = fields.Selection(
+        [
+            ("on_track", "On Track"),
+            ("at_risk", "At Risk"),
+            ("breached", "Breached"),
+            ("met", "Met"),
+        ],
+        string="SLA Status",
+        compute="_compute_sla_status",
+        store=True,
+        index=True,
+    )
+    sla_reached_date = fields.Datetime(
+        string="SLA Met On",
+        compute="_compute_sla_kept",
+        store=True,
+        help="When the case was closed within its deadlines.",
+    )
+    sla_kept = fields.Float(
+        string="SLA Kept (%)",
+        compute="_compute_sla_kept",
+        store=True,
+        aggregator="avg",
+        help="100 when the SLA was met, 0 when it was breached. Its average in "
+        "reports is the share of cases that kept their SLA, among those whose "
+        "outcome is known.",
+    )
+    sla_pause_start = fields.Datetime(
+        string="SLA Paused Since",
+        compute="_compute_sla_pause",
+        store=True,
+        help="The case waits in a pause stage (or is closed): the clock stopped "
+        "then.",
+    )
+    sla_paused_hours = fields.Float(
+        string="SLA Paused Hours",
+        compute="_compute_sla_pause",
+        store=True,
+        help="Working hours spent in pause stages, added to the resolution "
+        "deadline.",
+    )
+    sla_response_paused_hours = fields.Float(
+        string="SLA Paused Hours Before First Response",
+        compute="_compute_sla_pause",
+        store=True,
+        help="Working hours spent in pause stages before the first response, "
+        "added to the first response deadline.",
+    )
+
+    @api.depends("team_id", "category_id", "priority", "company_id")
+    def _compute_sla_policy_id(self):
+        policies = self.env["kunde.sla.policy"].search(
+            [("company_id", "in", [False, *self.company_id.ids])]
+        )
+        for case in self:
+            case.sla_policy_id = policies._best_for(case)
+
+    @api.depends("stage_id", "is_closed", "date_closed", "sla_policy_id")
+    def _compute_sla_pause(self):
+        """Stop the clock in the policy's pause stages and while closed.
+
+        When the pause ends, its working hours are added to the paused hours
+        (and to those before the first response, for the part before it). The
+        previous values are read from the database (``_origin``), as for the
+        closing date.
+        """
+        now = fields.Datetime.now()
+        for case in self:
+            before = case._origin
+            start = before.sla_pause_start
+            paused_hours = before.sla_paused_hours
+            response_hours = before.sla_response_paused_hours
+            policy = case.sla_policy_id
+            paused = bool(policy) and (
+                case.is_closed or case.stage_id in policy.pause_stage_ids
+            )
+            if paused and not start:
+                start = (case.is_closed and case.date_closed) or now
+            elif start and not paused:
+                calendar = policy.calendar_id or case.company_id.resource_calendar_id
+                end = max(now, start)
+                if calendar and end > start:
+                    paused_hours += calendar.get_work_hours_count(start, end)
+                    first = case.date_first_response
+                    response_end = min(end, first) if first else end
+                    if response_end > start:
+                        response_hours += calendar.get_work_hours_count(
+                            start, response_end
+                        )
+                start = False
+            case.sla_pause_start = start
+            case.sla_paused_hours = paused_hours
+            case.sla_response_paused_hours = response_hours
+
+    @api.depends(
+        "sla_policy_id",
+        "date_received",
+        "sla_paused_hours",
+        "sla_response_paused_hours",
+        "date_first_response",
+        "date_closed",
+        "is_closed",
+    )
+    def _compute_sla_deadlines(self):
+        """Deadlines in working hours of the policy's calendar (its leaves and
+        public holidays excluded), pushed by the paused working hours."""
+        used = 1 - self._sla_at_risk_share
+        for case in self:
+            policy = case.sla_policy_id
+            calendar = policy.calendar_id or case.company_id.resource_calendar_id
+            if not (policy and calendar and case.date_received):
+                case.sla_first_response_deadline = False
+                case.sla_resolution_deadline = False
+                case.sla_deadline = case.sla_at_risk_date = False
+                continue
+            response = policy.first_response_hours
+            resolution = policy.resolution_hours
+            response_pause = case.sla_response_paused_hours
+            pause = case.sla_paused_hours
+            first, first_risk, last, last_risk = calendar._kunde_plan_hours(
+                case.date_received,
+                [
+                    response + response_pause,
+                    response * used + response_pause,
+                    resolution + pause,
+                    resolution * used + pause,
+                ],
+            )
+            case.sla_first_response_deadline = first
+            case.sla_resolution_deadline = last
+            pending = []
+            if not case._sla_first_reached():
+                pending.append((first, first_risk))
+            if not case.is_closed:
+                pending.append((last, last_risk))
+            case.sla_deadline = min((d for d, _r in pending if d), default=False)
+            case.sla_at_risk_date = min((r for _d, r in pending if r), default=False)
+
+    @api.depends(
+        "sla_policy_id",
+        "sla_first_response_deadline",
+        "sla_resolution_deadline",
+        "sla_deadline",
+        "sla_at_risk_date",
+        "sla_pause_start",
+        "date_first_response",
+        "date_closed",
+        "is_closed",
+    )
+    def _compute_sla_status(self):
+        """Status now; the scheduled action moves running cases on in time."""
+        now = fields.Datetime.now()
+        for case in self:
+            first_deadline = case.sla_first_response_deadline
+            last_deadline = case.sla_resolution_deadline
+            if not (case.sla_policy_id and first_deadline and last_deadline):
+                case.sla_status = False
+                continue
+            first = case._sla_first_reached()
+            closed = case.is_closed and case.date_closed
+            if (first and first > first_deadline) or (
+                closed and closed > last_deadline
+            ):
+                case.sla_status = "breached"
+            elif first and closed:
+                case.sla_status = "met"
+            else:
+                # The clock stands still during a pause.
+                clock = case.sla_pause_start or now
+                if case.sla_deadline and clock > case.sla_deadline:
+                    case.sla_status = "breached"
+                elif case.sla_at_risk_date and clock >= case.sla_at_risk_date:
+                    case.sla_status = "at_risk"
+                else:
+                    case.sla_status = "on_track"
+
+    @api.depends("sla_status", "date_closed")
+    def _compute_sla_kept(self):
+        for case in self:
+            met = case.sla_status == "met"
+            case.sla_kept = 100.0 if met else 0.0
+            case.sla_reached_date = case.date_closed if met else False
+
+    def _sla_first_reached(self):
+        """When the customer got a first answer; closing the case counts."""
+        self.ensure_one()
+        return self.date_first_response or (self.is_closed and self.date_closed)
+
+    def _read_group_select(self, aggregate_spec, query):
+        # "SLA Kept (%)" averages the cases whose outcome is known (met or
+        # breached): cases still running do not count as 0.
+        if aggregate_spec == "sla_kept:avg":
+            return SQL(
+                "AVG(CASE WHEN %s IN %s THEN %s END)",
+                self._field_to_sql(self._table, "sla_status", query),
+                ("met", "breached"),
+                self._field_to_sql(self._table, "sla_kept", query),
+            )
+        return super()._read_group_select(aggregate_spec, query)
+
+    def _sla_recompute(self):
+        """Apply the SLA policies to these cases again (a policy changed)."""
+        for fname in (
+            "sla_policy_id",
+            "sla_pause_start",
+            "sla_first_response_deadline",
+            "sla_status",
+            "sla_kept",
+        ):
+            self.env.add_to_compute(self._fields[fname], self)
+
+    @api.model
+    def _cron_sla_update(self, batch_size=1000):
+        """Every 5 minutes: running cases become "at risk" or "breached".
+
+        A constant number of queries whatever the number of cases: two
+        searches on the indexed deadlines, one write per new status, one batch
+        of activities for the team leaders. The status is written before the
+        activities, in the same transaction, so a case is never reported twice;
+        Odoo runs one instance of a scheduled action at a time.
+        """
+        now = fields.Datetime.now()
+        running = [("sla_pause_start", "=", False), ("is_closed", "=", False)]
+        breach_domain = running + [
+            ("sla_status", "in", ["on_track", "at_risk"]),
+            ("sla_deadline", "<", now),
+        ]
+        risk_domain = running + [
+            ("sla_status", "=", "on_track"),
+            ("sla_at_risk_date", "<=", now),
+            ("sla_deadline", ">=", now),
+        ]
+        to_breach = self.search(
+            breach_domain, order="sla_deadline, id", limit=batch_size
+        )
+        to_risk = self.search(risk_domain, order="sla_deadline, id", limit=batch_size)
+        cases = self.with_context(mail_notrack=True)
+        if to_breach:
+            cases.browse(to_breach.ids).write({"sla_status": "breached"})
+        if to_risk:
+            cases.browse(to_risk.ids).write({"sla_status": "at_risk"})
+        to_breach._sla_notify_breach()
+        remaining = 0
+        if len(to_breach) == batch_size or len(to_risk) == batch_size:
+            remaining = self.search_count(breach_domain) + self.search_count(
+                risk_domain
+            )
+        self.env["ir.cron"]._notify_progress(
+            done=len(to_breach) + len(to_risk), remaining=remaining
+        )
+
+    def _sla_notify_breach(self):
+        """A to-do for the team leader on each breached case, in one batch."""
+        activity_type = self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = []
+        for leader, cases in (
+            self.filtered("team_id.user_id")
+            .grouped(lambda case: case.team_id.user_id)
+            .items()
+        ):
+            leader_env = self.with_context(lang=leader.lang, tz=leader.tz).env
+            summary = leader_env._("SLA breached")
+            today = fields.Date.context_today(self.with_env(leader_env))
+            for case in cases:
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": case.id,
+                        "activity_type_id": activity_type.id
+                        if activity_type
+                        else False,
+                        "user_id": leader.id,
+                        "summary": summary,
+                        "note": leader_env._(
+                            "%(case)s missed its service level deadline.",
+                            case=case.display_name,
+                        ),
+                        "date_deadline": today,
+                        "automated": True,
+                    }
+                )
+        if vals_list:
+            # No email per activity: the leader sees them in the activity menu.
+            self.env["mail.activity"].sudo().with_context(
+                mail_activity_quick_update=True
+            ).create(vals_list)
 
     # ------------------------------------------------------------------
     # Demo data

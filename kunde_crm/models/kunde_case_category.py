@@ -30,6 +30,10 @@ class KundeCaseCategory(models.Model):
         help="Customers can choose this category when they write to you from "
         "the portal.",
     )
+    use_for_invoices = fields.Boolean(
+        string="Invoice Questions",
+        help="Cases opened from an invoice (New case) get this category.",
+    )
     company_id = fields.Many2one("res.company", index=True)
     active = fields.Boolean(default=True)
 

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+STATS_GROUPS = "kunde_crm.kunde_crm_group_viewer"
 
 
 class ResPartner(models.Model):
@@ -17,6 +21,34 @@ class ResPartner(models.Model):
         string="Open Cases",
         compute="_compute_kunde_case_count",
         groups="kunde_crm.kunde_crm_group_viewer",
+    )
+
+    kunde_case_history_ids = fields.Many2many(
+        "kunde.case",
+        string="Case History",
+        compute="_compute_kunde_case_stats",
+        groups=STATS_GROUPS,
+        help="The latest cases of the customer's company and all its contacts.",
+    )
+    kunde_stat_open = fields.Integer(
+        string="Open Cases (company)",
+        compute="_compute_kunde_case_stats",
+        groups=STATS_GROUPS,
+    )
+    kunde_stat_last_90_days = fields.Integer(
+        string="Cases in the Last 90 Days",
+        compute="_compute_kunde_case_stats",
+        groups=STATS_GROUPS,
+    )
+    kunde_stat_avg_first_response = fields.Float(
+        string="Average Hours to First Response",
+        compute="_compute_kunde_case_stats",
+        groups=STATS_GROUPS,
+    )
+    kunde_stat_avg_close = fields.Float(
+        string="Average Hours to Close",
+        compute="_compute_kunde_case_stats",
+        groups=STATS_GROUPS,
     )
 
     # ------------------------------------------------------------------
@@ -49,6 +81,69 @@ class ResPartner(models.Model):
                     if not is_closed:
                         partner.kunde_case_open_count += count
                 partner = partner.parent_id
+
+    def _compute_kunde_case_stats(self):
+        """Statistics of the customer's company (commercial partner), batched.
+
+        Three queries for any number of partners: one grouped query for the
+        counts and response times, one for the last 90 days, one for the history.
+        """
+        Case = self.env["kunde.case"]
+        commercials = self.commercial_partner_id
+        domain = [("commercial_partner_id", "in", commercials.ids)]
+        totals = {}
+        for (
+            partner,
+            is_closed,
+            count,
+            fr_sum,
+            fr_count,
+            cl_sum,
+            cl_count,
+        ) in Case._read_group(
+            domain,
+            ["commercial_partner_id", "is_closed"],
+            [
+                "__count",
+                "hours_to_first_response:sum",
+                "hours_to_first_response:count",
+                "hours_to_close:sum",
+                "hours_to_close:count",
+            ],
+        ):
+            total = totals.setdefault(partner, [0, 0.0, 0, 0.0, 0])
+            if not is_closed:
+                total[0] += count
+            total[1] += fr_sum or 0.0
+            total[2] += fr_count
+            total[3] += cl_sum or 0.0
+            total[4] += cl_count
+        since = fields.Datetime.now() - timedelta(days=90)
+        recent = dict(
+            Case._read_group(
+                domain + [("date_received", ">=", since)],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        history = Case.search(
+            domain, order="date_received desc", limit=80 * len(commercials) or 1
+        )
+        by_partner = {}
+        for case in history:
+            cases = by_partner.setdefault(case.commercial_partner_id, [])
+            if len(cases) < 80:
+                cases.append(case.id)
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            open_count, fr_sum, fr_count, cl_sum, cl_count = totals.get(
+                commercial, [0, 0.0, 0, 0.0, 0]
+            )
+            partner.kunde_stat_open = open_count
+            partner.kunde_stat_last_90_days = recent.get(commercial, 0)
+            partner.kunde_stat_avg_first_response = fr_sum / fr_count if fr_count else 0
+            partner.kunde_stat_avg_close = cl_sum / cl_count if cl_count else 0
+            partner.kunde_case_history_ids = [(6, 0, by_partner.get(commercial, []))]
 
     # ------------------------------------------------------------------
     # CRUD

@@ -1,5 +1,6 @@
 from . import (
     test_access_rights,
+    test_accounting,
     test_bad_input,
     test_case_lifecycle,
     test_demo,
