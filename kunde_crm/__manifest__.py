@@ -28,6 +28,9 @@
         "views/account_move_views.xml",
         "views/mail_template_views.xml",
         "views/kunde_case_portal_templates.xml",
+        "report/kunde_case_trend_views.xml",
+        "wizards/kunde_case_report_wizard_views.xml",
+        "data/kunde_report_cron.xml",
         "views/kunde_crm_menus.xml",
     ],
     "demo": [

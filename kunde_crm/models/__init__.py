@@ -8,6 +8,7 @@ from . import (
     kunde_sla_policy,
     kunde_team,
     mail_thread,
+    res_company,
     res_partner,
     resource_calendar,
 )

@@ -1301,7 +1301,9 @@ class KundeCase(models.Model):
             "sla_status",
             "sla_kept",
         ):
-            self.env.add_to_compute(self._fields[fname], self)
+            # every field the method computes, e.g. both deadlines
+            for field in self.pool.field_computed[self._fields[fname]]:
+                self.env.add_to_compute(field, self)
 
     @api.model
     def _cron_sla_update(self, batch_size=1000):

@@ -9,6 +9,8 @@ from . import (
     test_partner,
     test_portal,
     test_queue,
+    test_reports,
+    test_sla,
     test_take_next_concurrency,
     test_ui_tours,
 )

@@ -1,0 +1,160 @@
+import base64
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..report.kunde_case_xlsx import KundeCaseXlsxReport, last_month
+
+_logger = logging.getLogger(__name__)
+
+
+def report_file_name(date_from, date_to):
+    start, end = fields.Date.to_string(date_from), fields.Date.to_string(date_to)
+    return f"kundeservice-rapport-{start}-{end}.xlsx"
+
+
+class KundeCaseReportWizard(models.TransientModel):
+    _name = "kunde.case.report.wizard"
+    _description = "Customer Service Report (XLSX)"
+
+    def _default_case_ids(self):
+        if self.env.context.get("active_model") == "kunde.case":
+            return [(6, 0, self.env.context.get("active_ids") or [])]
+        return False
+
+    def _default_date_from(self):
+        cases = self._selected_cases()
+        if cases:
+            return fields.Date.to_date(min(cases.mapped("date_received")))
+        return last_month(fields.Date.context_today(self))[0]
+
+    def _default_date_to(self):
+        cases = self._selected_cases()
+        if cases:
+            return fields.Date.to_date(max(cases.mapped("date_received")))
+        return last_month(fields.Date.context_today(self))[1]
+
+    date_from = fields.Date(string="From", required=True, default=_default_date_from)
+    date_to = fields.Date(string="To", required=True, default=_default_date_to)
+    team_ids = fields.Many2many("kunde.team", string="Teams")
+    category_ids = fields.Many2many("kunde.case.category", string="Categories")
+    case_ids = fields.Many2many(
+        "kunde.case", string="Selected Cases", default=_default_case_ids
+    )
+    include_cases = fields.Boolean(
+        string="Include the Cases Sheet",
+        help="Add a sheet with one row per case (reference, dates, customer, "
+        "category, agent, response times, invoices).",
+    )
+    file_data = fields.Binary(string="File", readonly=True, attachment=False)
+    file_name = fields.Char(readonly=True)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if (
+                wizard.date_from
+                and wizard.date_to
+                and wizard.date_from > wizard.date_to
+            ):
+                raise ValidationError(
+                    _("The start date must be on or before the end date.")
+                )
+
+    def _selected_cases(self):
+        if self.env.context.get("active_model") == "kunde.case":
+            return self.env["kunde.case"].browse(
+                self.env.context.get("active_ids") or []
+            )
+        return self.env["kunde.case"]
+
+    def _report_domain(self):
+        domain = []
+        if self.case_ids:
+            domain.append(("id", "in", self.case_ids.ids))
+        if self.team_ids:
+            domain.append(("team_id", "in", self.team_ids.ids))
+        if self.category_ids:
+            domain.append(("category_id", "child_of", self.category_ids.ids))
+        return domain
+
+    def action_generate(self):
+        self.ensure_one()
+        self._check_dates()
+        content = KundeCaseXlsxReport(
+            self.env,
+            self.date_from,
+            self.date_to,
+            domain=self._report_domain(),
+            include_cases=self.include_cases,
+        ).build()
+        self.write(
+            {
+                "file_data": base64.b64encode(content),
+                "file_name": report_file_name(self.date_from, self.date_to),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "name": _("Customer Service Report"),
+        }
+
+    @api.model
+    def _cron_send_monthly_report(self):
+        """Email last month's workbook to each company's report recipients."""
+        date_from, date_to = last_month(fields.Date.context_today(self))
+        for company in self.env["res.company"].search(
+            [("kunde_report_partner_ids", "!=", False)]
+        ):
+            recipients = company.kunde_report_partner_ids.filtered("email")
+            if not recipients:
+                continue
+            # The company's own report, as the system: restricted to that company.
+            env = self.env(
+                context=dict(
+                    self.env.context,
+                    allowed_company_ids=company.ids,
+                    lang=recipients[0].lang or company.partner_id.lang or "en_US",
+                    tz=company.partner_id.tz or "Europe/Oslo",
+                )
+            )
+            content = KundeCaseXlsxReport(
+                env, date_from, date_to, domain=[("company_id", "=", company.id)]
+            ).build()
+            name = report_file_name(date_from, date_to)
+            attachment = env["ir.attachment"].create(
+                {
+                    "name": name,
+                    "datas": base64.b64encode(content),
+                    "mimetype": "application/vnd.openxmlformats-officedocument"
+                    ".spreadsheetml.sheet",
+                    "res_model": "res.company",
+                    "res_id": company.id,
+                }
+            )
+            env["mail.mail"].create(
+                {
+                    "subject": env._(
+                        "Customer service report %(month)s",
+                        month=date_from.strftime("%Y-%m"),
+                    ),
+                    "body_html": env._(
+                        "<p>Attached is last month's customer service report.</p>"
+                    ),
+                    "email_from": company.email_formatted
+                    or company.partner_id.email_formatted,
+                    "recipient_ids": [(6, 0, recipients.ids)],
+                    "attachment_ids": [(6, 0, attachment.ids)],
+                }
+            )
+            _logger.info(
+                "Monthly customer service report for %s queued to %s recipient(s)",
+                company.name,
+                len(recipients),
+            )
