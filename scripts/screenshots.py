@@ -22,7 +22,7 @@ import websocket
 REPO = Path(__file__).resolve().parents[1]
 
 
-def login(url, db, user, password):
+def login_session(url, db, user, password):
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     payload = {
@@ -137,6 +137,15 @@ class Browser:
         )
         return result.get("result", {}).get("value")
 
+    def resize(self, width=1440, height=900):
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
     def open(self, url, ready_selector, timeout=30):
         self.send("Page.navigate", url=url)
         deadline = time.monotonic() + timeout
@@ -160,55 +169,90 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+PAGES = [
+    # (login, file, path, selector that says the page is ready)
+    (
+        "ingrid.agent",
+        "case-board.png",
+        "/odoo/action-kunde_crm.kunde_case_action",
+        ".o_kanban_record",
+    ),
+    (
+        "ingrid.agent",
+        "my-queue.png",
+        "/odoo/action-kunde_crm.kunde_case_action_my_queue",
+        ".o_list_view .o_data_row",
+    ),
+    (
+        "ingrid.agent",
+        "case-conversation.png",
+        "/odoo/action-kunde_crm.kunde_case_action/{case}",
+        ".o-mail-Message",
+    ),
+    (
+        "mona.rapport",
+        "trend.png",
+        "/odoo/action-kunde_crm.kunde_case_trend_action_open",
+        ".o_list_view .o_data_row",
+    ),
+    ("kunde.portal", "portal-cases.png", "/my/cases", ".o_portal_wrap table"),
+    ("kunde.portal", "portal-case.png", "/my/cases/{portal_case}", "#chatterRoot"),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--db", default="kunde_crm")
-    parser.add_argument("--login", default="ingrid.agent")
-    parser.add_argument("--password", default="ingrid.agent")
     parser.add_argument("--out", default=str(REPO / "docs"))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    session = login(args.url, args.db, args.login, args.password)
-    case_ids = rpc(
-        args.url,
-        session,
-        "kunde.case",
-        "search",
-        [[("message_ids.message_type", "=", "comment")]],
-        {"limit": 1},
-    ) or rpc(args.url, session, "kunde.case", "search", [[]], {"limit": 1})
-
+    sessions = {}
+    for login, *_rest in PAGES:
+        if login not in sessions:
+            sessions[login] = login_session(args.url, args.db, login, login)
+    agent = sessions["ingrid.agent"]
+    talked = [("message_ids.message_type", "=", "comment"), ("user_id", "!=", False)]
+    ids = {
+        "case": (
+            rpc(args.url, agent, "kunde.case", "search", [talked], {"limit": 1}) or [0]
+        )[0],
+        "portal_case": (
+            rpc(
+                args.url,
+                sessions["kunde.portal"],
+                "kunde.case",
+                "search",
+                [[("message_ids.message_type", "=", "comment")]],
+                {"limit": 1},
+            )
+            or rpc(
+                args.url,
+                sessions["kunde.portal"],
+                "kunde.case",
+                "search",
+                [[]],
+                {"limit": 1},
+            )
+            or [0]
+        )[0],
+    }
     browser = Browser()
     try:
-        browser.send(
-            "Network.setCookie",
-            name="session_id",
-            value=session,
-            url=args.url,
-            httpOnly=True,
-        )
-        pages = [
-            (
-                "case-board.png",
-                "/odoo/action-kunde_crm.kunde_case_action",
-                ".o_kanban_record",
-            ),
-            (
-                "my-queue.png",
-                "/odoo/action-kunde_crm.kunde_case_action_my_queue",
-                ".o_list_view",
-            ),
-            (
-                "case-form.png",
-                f"/odoo/action-kunde_crm.kunde_case_action/{case_ids[0]}",
-                ".o-mail-Chatter",
-            ),
-        ]
-        for name, path, selector in pages:
-            browser.open(f"{args.url}{path}", selector)
+        for login, name, path, selector in PAGES:
+            browser.send("Network.clearBrowserCookies")
+            browser.send(
+                "Network.setCookie",
+                name="session_id",
+                value=sessions[login],
+                url=args.url,
+                httpOnly=True,
+            )
+            # the case page is taller, so its conversation is in the picture
+            browser.resize(height=1300 if name == "case-conversation.png" else 900)
+            browser.open(f"{args.url}{path.format(**ids)}", selector)
             browser.screenshot(out / name)
     finally:
         browser.close()

@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 from email.utils import getaddresses
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
@@ -1462,7 +1464,10 @@ class KundeCase(models.Model):
                         now,
                     )
             vals_list.append(vals)
-        self.with_context(tracking_disable=True, mail_notrack=True).create(vals_list)
+        cases = self.with_context(tracking_disable=True, mail_notrack=True).create(
+            vals_list
+        )
+        self._demo_conversations(cases.sorted("date_received", reverse=True)[:25])
         # One customer who logs in to the portal: kunde.portal / kunde.portal
         portal_partner = partners.filtered("parent_id")[:1]
         self.env["res.users"].with_context(no_reset_password=True).create(
@@ -1478,6 +1483,34 @@ class KundeCase(models.Model):
             }
         )
         return True
+
+    @api.model
+    def _demo_conversations(self, cases):
+        """The customer's message and, once taken, the agent's answer.
+
+        No recipients: demo data sends no email; the portal shows the answers.
+        """
+        ctx = {"mail_notify_force_send": False, "mail_create_nosubscribe": True}
+        for case in cases.with_context(**ctx):
+            if case.partner_id:
+                case.message_post(
+                    body=Markup("<p>%s</p><p>Mvh %s</p>")
+                    % (case.name, case.partner_id.name),
+                    author_id=case.partner_id.id,
+                    message_type="email" if case.channel == "email" else "comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+            if case.user_id:
+                case.with_user(case.user_id).message_post(
+                    body=Markup("<p>Hei %s,</p><p>%s</p>")
+                    % (
+                        (case.partner_id.name or "").split(" ")[0],
+                        "takk for henvendelsen. Vi har sett på saken og ordner det i "
+                        "dag. Si fra om noe er uklart.",
+                    ),
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
 
     @api.model
     def _demo_stage(self, age_days, roll, stages):
