@@ -17,10 +17,15 @@ class KundeCaseTrend(models.TransientModel):
 
     date_from = fields.Date(string="From", required=True)
     date_to = fields.Date(string="To", required=True)
-    category_id = fields.Many2one("kunde.case.category", string="Category")
+    category_id = fields.Many2one("kunde.case.category")
     count_now = fields.Integer(string="Cases in Period", aggregator="sum")
     count_before = fields.Integer(string="Cases in Previous Period", aggregator="sum")
     change_count = fields.Integer(string="Change", aggregator="sum")
+    sla_kept = fields.Float(
+        string="SLA Kept (%)",
+        aggregator="avg",
+        help="Share of the period's cases with a known SLA outcome that kept it.",
+    )
     change_percent = fields.Float(
         string="Change (%)",
         aggregator=False,
@@ -44,17 +49,18 @@ class KundeCaseTrend(models.TransientModel):
 
     @api.model
     def _count_by_category(self, date_from, date_to, domain=None):
-        """{category: (count now, count before)}, two grouped queries."""
+        """{category: (count now, count before, SLA kept %)}, two grouped queries."""
         before_start, start, end = self._period_bounds(date_from, date_to)
         Case = self.env["kunde.case"]
         base = list(domain or [])
-        now_counts = dict(
-            Case._read_group(
-                base + [("date_received", ">=", start), ("date_received", "<", end)],
-                ["category_id"],
-                ["__count"],
-            )
-        )
+        now_counts, kept = {}, {}
+        for category, count, sla_kept in Case._read_group(
+            base + [("date_received", ">=", start), ("date_received", "<", end)],
+            ["category_id"],
+            ["__count", "sla_kept:avg"],
+        ):
+            now_counts[category] = count
+            kept[category] = sla_kept
         before_counts = dict(
             Case._read_group(
                 base
@@ -67,14 +73,18 @@ class KundeCaseTrend(models.TransientModel):
             )
         )
         return {
-            category: (now_counts.get(category, 0), before_counts.get(category, 0))
+            category: (
+                now_counts.get(category, 0),
+                before_counts.get(category, 0),
+                kept.get(category),
+            )
             for category in set(now_counts) | set(before_counts)
         }
 
     @api.model
     def _compute_rows(self, date_from, date_to, domain=None):
         rows = []
-        for category, (now, before) in self._count_by_category(
+        for category, (now, before, kept) in self._count_by_category(
             date_from, date_to, domain
         ).items():
             rows.append(
@@ -85,6 +95,7 @@ class KundeCaseTrend(models.TransientModel):
                     "count_now": now,
                     "count_before": before,
                     "change_count": now - before,
+                    "sla_kept": kept or 0.0,
                     "change_percent": (now - before) * 100.0 / before
                     if before
                     else False,

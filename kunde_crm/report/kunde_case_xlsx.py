@@ -175,7 +175,8 @@ class KundeCaseXlsxReport:
             self.date_from, self.date_to, self.base_domain
         )
         rows = sorted(
-            counts.items(), key=lambda item: (-item[1][0], item[0].complete_name or "")
+            counts.items(),
+            key=lambda item: (-item[1][0], item[0].complete_name or ""),
         )
         titles = [
             _("Category"),
@@ -187,7 +188,7 @@ class KundeCaseXlsxReport:
         if not rows:
             sheet.write_string(1, 0, _("No cases were received in this period."))
             return
-        for index, (category, (now, before)) in enumerate(rows, start=1):
+        for index, (category, (now, before, _kept)) in enumerate(rows, start=1):
             self.text(sheet, index, 0, category.complete_name or _("(no category)"))
             sheet.write_number(index, 1, now)
             sheet.write_number(index, 2, before)
