@@ -8,6 +8,7 @@ help:
 	@echo "make run          set up everything, create database 'kunde_crm' with demo data, serve http://localhost:8069"
 	@echo "make test         set up everything, run the addon tests, the black-box tests and the linters"
 	@echo "make lint         ruff + pylint-odoo mandatory checks"
+	@echo "make bench        200,000 cases side by side with helpdesk_mgmt -> bench/RESULTS.md (CASES=20000 for a quick run)"
 
 run:
 	@scripts/kunde.sh run
@@ -17,3 +18,11 @@ test:
 
 lint:
 	@scripts/kunde.sh lint
+
+# Not part of make test. CASES=20000 for a quicker run; ARGS="--runs 9 ..." for bench/run.py.
+bench:
+	@scripts/kunde.sh bench $(if $(CASES),--cases $(CASES)) $(ARGS)
+
+# PNGs of the demo database for the README (docs/), with headless Chromium.
+screenshots:
+	@scripts/kunde.sh screenshots

@@ -247,8 +247,7 @@ setup() {
 # --------------------------------------------------------------------------
 # Commands
 # --------------------------------------------------------------------------
-cmd_run() {
-    setup
+ensure_run_db() {
     if ! db_exists "$RUN_DB"; then
         log "creating database '$RUN_DB' with demo data and kunde_crm (first run only; a few minutes)"
         local building="${RUN_DB}_building"
@@ -260,6 +259,11 @@ cmd_run() {
         log "database '$RUN_DB' exists: updating kunde_crm"
         odoo -d "$RUN_DB" -u kunde_crm --stop-after-init --log-level=warn
     fi
+}
+
+cmd_run() {
+    setup
+    ensure_run_db
     cat >&2 <<EOF
 
   kunde_crm is starting on http://localhost:$HTTP_PORT  (database '$RUN_DB')
@@ -301,6 +305,33 @@ cmd_test() {
     return "$rc"
 }
 
+cmd_bench() {  # make bench: 200,000 cases side by side with helpdesk_mgmt (bench/README.md)
+    setup
+    ensure_template
+    "$VENV/bin/python" "$REPO/bench/run.py" --base-template "$TEMPLATE_DB" \
+        --odoo-src "$ODOO_SRC" --conf "$ODOO_CONF" --data-dir "$DATA_DIR" "$@"
+}
+
+cmd_screenshots() {  # PNGs of the demo database for the README (docs/)
+    setup
+    ensure_run_db
+    local port log rc=0
+    port="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    log="$RUN_DIR/screenshots-odoo.log"
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$RUN_DB" --db-filter="^$RUN_DB\$" \
+        --http-port="$port" --gevent-port=0 --workers=0 --max-cron-threads=0 --logfile="$log" &
+    SCREENSHOT_SERVER=$!
+    trap 'kill "$SCREENSHOT_SERVER" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 120); do
+        curl -fs "http://127.0.0.1:$port/web/health" >/dev/null 2>&1 && break
+        sleep 1
+    done
+    "$VENV/bin/python" "$REPO/scripts/screenshots.py" --url "http://127.0.0.1:$port" \
+        --db "$RUN_DB" --out "$REPO/docs" || rc=$?
+    kill "$SCREENSHOT_SERVER" 2>/dev/null || true
+    return "$rc"
+}
+
 cmd_env() {  # print the located paths, for other scripts (bench, screenshots)
     setup >/dev/null
     printf 'ODOO_SRC=%s\nVENV=%s\nODOO_CONF=%s\nDATA_DIR=%s\n' "$ODOO_SRC" "$VENV" "$ODOO_CONF" "$DATA_DIR"
@@ -311,8 +342,10 @@ main() {
     shift || true
     case "$cmd" in
         run) cmd_run "$@" ;;
+        screenshots) cmd_screenshots ;;
         test) cmd_test "$@" ;;
         lint) cmd_lint "$@" ;;
+        bench) cmd_bench "$@" ;;
         setup) setup ;;
         env) cmd_env ;;
         template) setup && ensure_template && echo "$TEMPLATE_DB" ;;
