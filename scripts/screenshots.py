@@ -113,13 +113,7 @@ class Browser:
         self._id = 0
         self.send("Page.enable")
         self.send("Network.enable")
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        self.resize(width, height)
 
     def send(self, method, **params):
         self._id += 1

@@ -1014,6 +1014,21 @@ class KundeCase(models.Model):
     # Business methods
     # ------------------------------------------------------------------
     @api.model
+    def _usage_counts(self, field_name, records):
+        """{record: number of cases}, archived cases included.
+
+        For the "cannot delete while cases use it" checks of stages, teams and
+        policies: unlink access was checked before those run, and sudo only
+        counts the cases the user may not see (another company), so that none
+        is left behind.
+        """
+        return dict(
+            self.with_context(active_test=False)
+            .sudo()
+            ._read_group([(field_name, "in", records.ids)], [field_name], ["__count"])
+        )
+
+    @api.model
     def _queue_domain(self, teams):
         return [
             ("is_closed", "=", False),

@@ -31,14 +31,7 @@ class KundeCaseStage(models.Model):
     # ------------------------------------------------------------------
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        # unlink access (managers) is checked before this runs; sudo only counts
-        # cases the manager might not see (another company) so none is orphaned.
-        counts = dict(
-            self.env["kunde.case"]
-            .with_context(active_test=False)
-            .sudo()
-            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
-        )
+        counts = self.env["kunde.case"]._usage_counts("stage_id", self)
         used = self.filtered(lambda stage: counts.get(stage))
         if used:
             raise UserError(

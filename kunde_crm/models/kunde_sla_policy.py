@@ -122,16 +122,7 @@ class KundeSlaPolicy(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        # unlink access (managers) is checked before this runs; sudo only counts
-        # cases the manager might not see (another company).
-        counts = dict(
-            self.env["kunde.case"]
-            .with_context(active_test=False)
-            .sudo()
-            ._read_group(
-                [("sla_policy_id", "in", self.ids)], ["sla_policy_id"], ["__count"]
-            )
-        )
+        counts = self.env["kunde.case"]._usage_counts("sla_policy_id", self)
         used = self.filtered(lambda policy: counts.get(policy))
         if used:
             raise UserError(

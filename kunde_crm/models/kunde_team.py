@@ -94,14 +94,7 @@ class KundeTeam(models.Model):
     # ------------------------------------------------------------------
     @api.ondelete(at_uninstall=False)
     def _unlink_except_has_cases(self):
-        # unlink access (managers) is checked before this runs; sudo only counts
-        # cases the manager might not see (another company) so none is orphaned.
-        counts = dict(
-            self.env["kunde.case"]
-            .with_context(active_test=False)
-            .sudo()
-            ._read_group([("team_id", "in", self.ids)], ["team_id"], ["__count"])
-        )
+        counts = self.env["kunde.case"]._usage_counts("team_id", self)
         used = self.filtered(lambda team: counts.get(team))
         if used:
             raise UserError(
