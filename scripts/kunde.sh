@@ -271,6 +271,8 @@ cmd_run() {
     admin / admin                    administrator and Kundeservice manager (English)
     ingrid.agent / ingrid.agent      agent, team Kundeservice (Norwegian)
     lars.agent / lars.agent          agent, team Faktura (Norwegian)
+    mona.rapport / mona.rapport      read-only reporting (Norwegian)
+    kunde.portal / kunde.portal      a customer: http://localhost:$HTTP_PORT/my/cases
   Stop with Ctrl+C.
 
 EOF
