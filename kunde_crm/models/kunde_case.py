@@ -584,16 +584,8 @@ class KundeCase(models.Model):
                     "no queue. Ask a manager to add you to a team."
                 )
             )
-        query = self._search(self._queue_domain(teams), order=self._order, limit=1)
-        # execute_query flushes the pending writes the query depends on.
-        rows = self.env.execute_query(
-            SQL(
-                "%s FOR UPDATE OF %s SKIP LOCKED",
-                query.select(),
-                SQL.identifier(self._table),
-            )
-        )
-        if not rows:
+        case_id = self._take_queue_head(teams)
+        if not case_id:
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
@@ -606,9 +598,45 @@ class KundeCase(models.Model):
                     "sticky": False,
                 },
             }
-        case = self.browse(rows[0][0])
-        case._assign_to(user)
+        case = self.browse(case_id)
+        case.invalidate_recordset()
         return case._action_open_form()
+
+    @api.model
+    def _take_queue_head(self, teams):
+        """Lock and assign the head of the queue; return its id (or None).
+
+        On a server this runs in a short transaction of its own at READ
+        COMMITTED: there ``FOR UPDATE SKIP LOCKED`` re-checks a row that another
+        worker has just taken instead of failing the whole request with a
+        serialisation error (Odoo's requests run at REPEATABLE READ), so agents
+        pressing at the same moment do not wait for retries. The assignment is
+        committed with it. Under tests (their data is not committed, so another
+        connection would not see it) it runs inline, in the caller's transaction.
+        """
+        if self.pool.in_test_mode() or tools.config["test_enable"]:
+            return self._lock_and_assign(teams)
+        with self.pool.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            env = self.env(cr=cr)
+            return self.with_env(env)._lock_and_assign(teams.with_env(env))
+
+    @api.model
+    def _lock_and_assign(self, teams):
+        query = self._search(self._queue_domain(teams), order=self._order, limit=1)
+        # execute_query flushes the pending writes the query depends on.
+        rows = self.env.execute_query(
+            SQL(
+                "%s FOR UPDATE OF %s SKIP LOCKED",
+                query.select(),
+                SQL.identifier(self._table),
+            )
+        )
+        if not rows:
+            return None
+        self.browse(rows[0][0])._assign_to(self.env.user)
+        self.env.flush_all()
+        return rows[0][0]
 
     def action_take(self):
         """Take these cases (from the board or the list)."""
@@ -966,7 +994,9 @@ class KundeCase(models.Model):
         Skipped when the team does not want it, the case has no customer
         address, or the sender already got 5 acknowledgements within the hour.
         """
-        template = self.env.ref("kunde_crm.mail_template_case_acknowledgement")
+        # Our own template, rendered by the system: customers (portal) who
+        # trigger it cannot read mail templates.
+        template = self.env.ref("kunde_crm.mail_template_case_acknowledgement").sudo()
         subtype = self.env.ref("kunde_crm.mt_case_acknowledgement")
         for case in self.sudo():
             if case.team_id and not case.team_id.send_acknowledgement:
@@ -981,11 +1011,23 @@ class KundeCase(models.Model):
                     ACKNOWLEDGEMENT_LIMIT,
                 )
                 continue
-            case.with_context(kunde_auto_submitted=True).message_post_with_source(
-                template,
+            # Rendered straight from the template in the customer's language and
+            # posted once: the full composer costs a third of an email intake.
+            rendered = {
+                field: template._render_field(field, case.ids, compute_lang=True)[
+                    case.id
+                ]
+                for field in ("subject", "body_html", "email_from")
+            }
+            case.with_context(kunde_auto_submitted=True).message_post(
+                body=rendered["body_html"],
+                subject=rendered["subject"],
+                email_from=rendered["email_from"] or None,
+                partner_ids=case.partner_id.ids,
                 subtype_id=subtype.id,
                 message_type="auto_comment",
                 email_layout_xmlid="mail.mail_notification_light",
+                mail_auto_delete=template.auto_delete,
             )
 
     def _acknowledgement_allowed(self, subtype):

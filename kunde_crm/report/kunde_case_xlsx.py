@@ -11,9 +11,10 @@ import io
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+import pytz
 import xlsxwriter
 
-from odoo import _, fields
+from odoo import _
 from odoo.tools import SQL
 
 CHUNK = 5000
@@ -38,6 +39,8 @@ class KundeCaseXlsxReport:
             ("date_received", "<", self.end),
         ]
         self.Case = env["kunde.case"]
+        # Resolved once: 100,000 cases have 200,000 dates to localise.
+        self.tz = pytz.timezone(env.context.get("tz") or env.user.tz or "UTC")
 
     # ------------------------------------------------------------------
     # entry point
@@ -433,7 +436,7 @@ class KundeCaseXlsxReport:
         if not value:
             sheet.write_blank(row, col, None)
             return
-        local = fields.Datetime.context_timestamp(self.Case, value).replace(tzinfo=None)
+        local = pytz.utc.localize(value).astimezone(self.tz).replace(tzinfo=None)
         sheet.write_datetime(row, col, local, self.formats["datetime"])
 
 
