@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, email_normalize, html2plaintext
+from odoo.tools import SQL, email_normalize, html2plaintext, sql
 
 _logger = logging.getLogger(__name__)
 
@@ -506,14 +506,17 @@ class KundeCase(models.Model):
     # CRUD
     # ------------------------------------------------------------------
     def init(self):
-        # The queue: open, unassigned cases, urgent first then oldest first.
-        # take-next and "My queue" read the head of this index.
-        tools.create_index(
+        # The queue: open, unassigned cases of a team, urgent first then oldest
+        # first. The predicate is the one the ORM writes for the queue domain, so
+        # PostgreSQL uses it for "My queue", its count and take-next.
+        sql.drop_index(self.env.cr, "kunde_case_queue_idx", self._table)
+        sql.create_index(
             self.env.cr,
-            "kunde_case_queue_idx",
+            "kunde_case_open_queue_idx",
             self._table,
-            ["priority DESC", "date_received", "id"],
-            where="user_id IS NULL AND active",
+            ["team_id", "priority DESC", "date_received", "id"],
+            where="user_id IS NULL AND active"
+            " AND (is_closed IS NULL OR is_closed = FALSE)",
         )
 
     @api.model_create_multi

@@ -1,5 +1,6 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import KundeCrmCase
 
@@ -116,8 +117,18 @@ class TestQueue(KundeCrmCase):
     def test_queue_uses_index(self):
         """The queue's order is served by the partial queue index."""
         self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'kunde_case_queue_idx'"
+            "SELECT indexdef FROM pg_indexes"
+            " WHERE indexname = 'kunde_case_open_queue_idx'"
         )
         (indexdef,) = self.env.cr.fetchone()
-        self.assertIn("priority DESC", indexdef)
+        self.assertIn("team_id, priority DESC, date_received, id", indexdef)
         self.assertIn("user_id IS NULL", indexdef)
+        self.assertIn("is_closed IS NULL", indexdef)
+        # ...and PostgreSQL picks it for the queue's own query.
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        query = self.Case.with_user(self.agent)._search(
+            self.Case._queue_domain(self.team), order=self.Case._order, limit=80
+        )
+        self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("kunde_case_open_queue_idx", plan)
