@@ -118,12 +118,13 @@ class TestQueue(KundeCrmCase):
         """The queue's order is served by the partial queue index."""
         self.env.cr.execute(
             "SELECT indexdef FROM pg_indexes"
-            " WHERE indexname = 'kunde_case_open_queue_idx'"
+            " WHERE indexname = 'kunde_case_queue_head_idx'"
         )
         (indexdef,) = self.env.cr.fetchone()
         self.assertIn("team_id, priority DESC, date_received, id", indexdef)
         self.assertIn("user_id IS NULL", indexdef)
         self.assertIn("is_closed IS NULL", indexdef)
+        self.assertIn("INCLUDE (company_id, user_id)", indexdef)
         # ...and PostgreSQL picks it for the queue's own query.
         self.env.cr.execute("SET LOCAL enable_seqscan = off")
         query = self.Case.with_user(self.agent)._search(
@@ -131,4 +132,4 @@ class TestQueue(KundeCrmCase):
         )
         self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
-        self.assertIn("kunde_case_open_queue_idx", plan)
+        self.assertIn("kunde_case_queue_head_idx", plan)
