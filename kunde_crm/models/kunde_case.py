@@ -465,11 +465,15 @@ class KundeCase(models.Model):
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
+    @api.model
+    def _check_subject(self, name):
+        if not (name or "").strip():
+            raise ValidationError(_("A case needs a subject."))
+
     @api.constrains("name")
     def _check_name(self):
         for case in self:
-            if not (case.name or "").strip():
-                raise ValidationError(_("A case needs a subject."))
+            self._check_subject(case.name)
 
     @api.constrains("stage_id", "team_id")
     def _check_stage_team(self):
@@ -526,12 +530,14 @@ class KundeCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # Drawing a number is not reading sequences: customers create cases too.
+        # The subject is checked before any number is drawn (the column is NOT
+        # NULL, so an empty one would not reach the constraint).
+        for vals in vals_list:
+            self._check_subject(vals.get("name"))
         sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
             if not vals.get("reference") or vals["reference"] == _("New"):
                 vals["reference"] = sequence.next_by_code("kunde.case")
-            if not (vals.get("name") or "").strip():
-                raise ValidationError(_("A case needs a subject."))
         cases = super().create(vals_list)
         cases._auto_link_invoices()
         return cases
