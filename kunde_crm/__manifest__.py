@@ -2,7 +2,7 @@
     "name": "Kundeservice (kunde_crm)",
     "summary": "Customer-service cases: queue, take next, email, portal, "
     "invoices and reports",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Customer Service",
     "author": "kunde_crm",
     "website": "https://github.com/kunde-crm/kunde_crm",

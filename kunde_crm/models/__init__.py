@@ -10,5 +10,6 @@ from . import (
     mail_thread,
     res_company,
     res_partner,
+    res_users,
     resource_calendar,
 )

@@ -272,6 +272,12 @@ class KundeCase(models.Model):
     )
     active = fields.Boolean(default=True)
     age = fields.Char(compute="_compute_age", help="Time since the case was received.")
+    in_my_queue = fields.Boolean(
+        string="In My Queue",
+        compute="_compute_in_my_queue",
+        search="_search_in_my_queue",
+        help="Open and unassigned, in one of my teams.",
+    )
     color = fields.Integer(string="Color Index")
     invoice_ids = fields.Many2many(
         "account.move",
@@ -383,6 +389,26 @@ class KundeCase(models.Model):
                 case.age = _("%(hours)s h", hours=minutes // 60)
             else:
                 case.age = _("%(days)s d", days=minutes // (24 * 60))
+
+    @api.depends("is_closed", "user_id", "team_id")
+    @api.depends_context("uid")
+    def _compute_in_my_queue(self):
+        teams = self.env.user.kunde_member_team_ids
+        for case in self:
+            case.in_my_queue = (
+                not case.is_closed and not case.user_id and case.team_id in teams
+            )
+
+    def _search_in_my_queue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                _('"In My Queue" can only be filtered with "is set" or "is not set".')
+            )
+        # The team ids as a list, not a subquery: the queue index serves it.
+        domain = self._queue_domain(self.env.user.kunde_member_team_ids)
+        return (
+            domain if (operator == "=") == value else ["!", *expression.AND([domain])]
+        )
 
     @api.depends("invoice_ids")
     def _compute_invoice_count(self):
@@ -637,19 +663,32 @@ class KundeCase(models.Model):
     @api.model
     def _lock_and_assign(self, teams):
         query = self._search(self._queue_domain(teams), order=self._order, limit=1)
-        # execute_query flushes the pending writes the query depends on.
+        # The lock returns the team and stage too, so that the assignment needs
+        # no second read of the row. execute_query flushes the pending writes
+        # the query depends on.
         rows = self.env.execute_query(
             SQL(
                 "%s FOR UPDATE OF %s SKIP LOCKED",
-                query.select(),
+                query.select(
+                    self._field_to_sql(self._table, "id"),
+                    self._field_to_sql(self._table, "team_id"),
+                    self._field_to_sql(self._table, "stage_id"),
+                ),
                 SQL.identifier(self._table),
             )
         )
         if not rows:
             return None
-        self.browse(rows[0][0])._assign_to(self.env.user)
+        case_id, team_id, stage_id = rows[0]
+        new_stage, progress_stage = self._open_stages_for(
+            self.env["kunde.team"].browse(team_id)
+        )
+        vals = {"user_id": self.env.uid}
+        if progress_stage != new_stage and stage_id == new_stage.id:
+            vals["stage_id"] = progress_stage.id
+        self.browse(case_id).write(vals)
         self.env.flush_all()
-        return rows[0][0]
+        return case_id
 
     def action_take(self):
         """Take these cases (from the board or the list)."""
@@ -1011,6 +1050,7 @@ class KundeCase(models.Model):
         # trigger it cannot read mail templates.
         template = self.env.ref("kunde_crm.mail_template_case_acknowledgement").sudo()
         subtype = self.env.ref("kunde_crm.mt_case_acknowledgement")
+        queued = False
         for case in self.sudo():
             if case.team_id and not case.team_id.send_acknowledgement:
                 continue
@@ -1032,7 +1072,13 @@ class KundeCase(models.Model):
                 ]
                 for field in ("subject", "body_html", "email_from")
             }
-            case.with_context(kunde_auto_submitted=True).message_post(
+            # Queued, not sent inside the intake: the mail queue sends it
+            # right after (woken below), and a slow or absent SMTP server does
+            # not hold up the next incoming message.
+            queued = True
+            case.with_context(
+                kunde_auto_submitted=True, mail_notify_force_send=False
+            ).message_post(
                 body=rendered["body_html"],
                 subject=rendered["subject"],
                 email_from=rendered["email_from"] or None,
@@ -1042,6 +1088,8 @@ class KundeCase(models.Model):
                 email_layout_xmlid="mail.mail_notification_light",
                 mail_auto_delete=template.auto_delete,
             )
+        if queued:
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _acknowledgement_allowed(self, subtype):
         self.ensure_one()
@@ -1093,13 +1141,16 @@ class KundeCase(models.Model):
         ]
 
     def _assign_to(self, user):
-        """Assign to ``user``; a case still in its team's first stage moves on."""
+        """Assign to ``user``; a case still in its team's first stage moves on,
+        in the same write (one tracking message, one company check)."""
         for team, cases in self.grouped("team_id").items():
             new_stage, progress_stage = self._open_stages_for(team)
             waiting = cases.filtered_domain([("stage_id", "=", new_stage.id)])
-            cases.user_id = user
-            if waiting and progress_stage:
-                waiting.stage_id = progress_stage
+            if waiting and progress_stage != new_stage:
+                waiting.write({"user_id": user.id, "stage_id": progress_stage.id})
+            else:
+                waiting = waiting.browse()
+            (cases - waiting).user_id = user
 
     @api.model
     def _open_stages_for(self, team):

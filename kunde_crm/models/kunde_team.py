@@ -92,6 +92,35 @@ class KundeTeam(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    # The case record rules hold each user's team ids (res.users
+    # kunde_member_team_ids / kunde_hidden_team_ids) and ir.rule caches them per
+    # user: a change of who is in a team, or of what a team hides, clears that
+    # cache, in every worker (the registry signals it through the database).
+    _rule_fields = {"member_ids", "privacy", "active", "company_id"}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._clear_rule_cache()
+        return teams
+
+    def write(self, vals):
+        result = super().write(vals)
+        if self._rule_fields.intersection(vals):
+            self._clear_rule_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self._clear_rule_cache()
+        return result
+
+    def _clear_rule_cache(self):
+        self.env["res.users"].invalidate_model(
+            ["kunde_member_team_ids", "kunde_hidden_team_ids"]
+        )
+        self.env.registry.clear_cache()
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_has_cases(self):
         counts = self.env["kunde.case"]._usage_counts("team_id", self)

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import sql
 
 STATS_GROUPS = "kunde_crm.kunde_crm_group_viewer"
 
@@ -50,6 +51,19 @@ class ResPartner(models.Model):
         compute="_compute_kunde_case_stats",
         groups=STATS_GROUPS,
     )
+
+    def init(self):
+        super().init()
+        # Each incoming email looks its sender up by normalized address several
+        # times (mail routing, bounce reset, partner lookup, the acknowledgement
+        # limit), and Odoo has no index on the column: every lookup read all
+        # contacts (6 ms each at 20,000 contacts, more with every one added).
+        sql.create_index(
+            self.env.cr,
+            "res_partner_kunde_email_normalized_idx",
+            self._table,
+            ["email_normalized"],
+        )
 
     # ------------------------------------------------------------------
     # Compute

@@ -292,6 +292,59 @@ class TestAccessMatrix(KundeCrmCase):
         case.message_post(body="Kreditnota sendt", subtype_xmlid="mail.mt_note")
 
     @mute_logger("odoo.addons.base.models.ir_rule", "odoo.models")
+    def test_team_changes_apply_at_once(self):
+        """The rules hold team id lists cached per user: every change that moves
+        a case in or out of sight clears that cache."""
+        private = self.cases["private_team"]
+        Case = self.env["kunde.case"]
+
+        def visible(user):
+            return bool(Case.with_user(user).search_count([("id", "=", private.id)]))
+
+        def writable(user):
+            try:
+                private.with_user(user).check_access("write")
+            except AccessError:
+                return False
+            return True
+
+        self.assertFalse(visible(self.agent))
+        self.assertFalse(writable(self.agent))
+        self.private_team.member_ids = [Command.link(self.agent.id)]
+        self.assertTrue(visible(self.agent))
+        self.assertTrue(writable(self.agent))
+        self.private_team.member_ids = [Command.unlink(self.agent.id)]
+        self.assertFalse(visible(self.agent))
+        self.assertFalse(writable(self.agent))
+        # Opening the team to the company shows its cases (read, not write).
+        self.private_team.privacy = "company"
+        self.assertTrue(visible(self.agent))
+        self.assertFalse(writable(self.agent))
+        self.private_team.privacy = "members"
+        self.assertFalse(visible(self.agent))
+        # A new private team hides its cases from the others at once.
+        other = self.cases["other_team"]
+        self.assertTrue(Case.with_user(self.agent).search([("id", "=", other.id)]))
+        hidden = self.env["kunde.team"].create(
+            {"name": "Ny privat", "privacy": "members", "member_ids": self.agent2.ids}
+        )
+        other.team_id = hidden
+        self.assertFalse(Case.with_user(self.agent).search([("id", "=", other.id)]))
+
+    def test_rules_have_no_team_subquery(self):
+        """The case rules test team id lists, so PostgreSQL can use the queue
+        index and scan in parallel; a subquery on kunde_team prevents both."""
+        self.private_team.member_ids = [Command.link(self.agent.id)]
+        for user in (self.agent, self.agent2, self.viewer):
+            query = self.env["kunde.case"].with_user(user)._search([])
+            sql = query.select().code
+            self.assertNotIn("kunde_team", sql, user.login)
+            self.assertIn('"kunde_case"."company_id" IN', sql)
+        # The private team the viewer is not in is excluded by its id.
+        query = self.env["kunde.case"].with_user(self.viewer)._search([])
+        self.assertIn((self.private_team.id,), query.select().params)
+
+    @mute_logger("odoo.addons.base.models.ir_rule", "odoo.models")
     def test_private_team_member_sees_its_cases(self):
         private = self.cases["private_team"]
         self.assertTrue(private.with_user(self.agent2).read(["name"]))

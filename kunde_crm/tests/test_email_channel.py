@@ -96,6 +96,14 @@ class TestEmailChannel(KundeCrmCase, MockEmail):
         self.assertTrue(sent)
         self.assertIn("Auto-Submitted", sent[0].headers or "")
         self.assertIn("kundeservice@kunde.example", sent[0].reply_to)
+        # Queued for the mail queue, not sent inside the intake (a slow SMTP
+        # server must not hold up the next message), and the queue is woken.
+        self.assertEqual(sent.state, "outgoing")
+        self.assertFalse(self._mails, "nothing is sent while the mail is read")
+        mail_queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", mail_queue.id)])
+        )
         # The acknowledgement is not a first response.
         self.assertFalse(case.date_first_response)
 
