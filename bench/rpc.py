@@ -7,8 +7,9 @@ the client side, from the first byte sent to the parsed answer.
 import http.client
 import itertools
 import json
+import re
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 
 class RpcError(Exception):
@@ -83,6 +84,33 @@ class _Connection:
             self.conn.close()
             self.conn = None
 
+    def request_once(self, method, path, body=None, headers=None, timeout=None):
+        """One HTTP request on a new connection, never sent twice.
+
+        For long requests (a download): a failure is the answer, not a stale
+        kept-alive connection to retry on. Returns (response, body, seconds).
+        """
+        self.close()
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.conn = http.client.HTTPConnection(
+            self.host, self.port, timeout=timeout or self.timeout
+        )
+        try:
+            started = time.perf_counter()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            raw = response.read()
+            elapsed = time.perf_counter() - started
+        finally:
+            self.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response, raw, elapsed
+
 
 class WebSession(_Connection):
     """What the browser does: a session cookie and /web/dataset/call_kw."""
@@ -112,6 +140,34 @@ class WebSession(_Connection):
             f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": args, "kwargs": kwargs},
         )
+
+    def csrf_token(self):
+        """The CSRF token the web client gets in its page (``odoo.csrf_token``)."""
+        response, raw, _elapsed = self.request_once("GET", "/odoo")
+        found = re.search(rb'csrf_token: "([0-9a-fA-Fo]+)"', raw)
+        if response.status != 200 or not found:
+            raise RpcError(
+                {"message": f"no csrf_token in /odoo (HTTP {response.status})"}
+            )
+        return found.group(1).decode()
+
+    def download(self, path, fields, timeout=None):
+        """POST a form as the web client's ``download()`` does, with its CSRF
+        token (fetched here unless ``fields`` has one); returns (body, content
+        type, seconds)."""
+        if "csrf_token" not in fields:
+            fields = {**fields, "csrf_token": self.csrf_token()}
+        body = urlencode(fields).encode()
+        response, raw, elapsed = self.request_once(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=timeout,
+        )
+        if response.status != 200:
+            raise RpcError({"message": f"HTTP {response.status}: {raw[:300]!r}"})
+        return raw, response.getheader("Content-Type", ""), elapsed
 
     def replay(self, captured):
         """Send a request body captured from the browser again, unchanged."""

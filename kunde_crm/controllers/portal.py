@@ -227,6 +227,8 @@ class KundeCasePortal(CustomerPortal):
             origin_case = Case.browse(int(origin)).exists()
             if origin_case and origin_case.has_access("read"):
                 values["origin_case_id"] = origin_case.id
+        # Acknowledged by email, as a case from email is (a scheduled action).
+        values["ack_pending"] = True
         # Created as the portal user: access rights and record rules apply.
         case = Case.create(values)
         case.message_post(
@@ -235,5 +237,5 @@ class KundeCasePortal(CustomerPortal):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        case._send_acknowledgement()
+        Case._request_acknowledgement()
         return case

@@ -1,6 +1,7 @@
 import logging
 import random
 import re
+from collections import defaultdict
 from datetime import timedelta
 from email.utils import getaddresses
 
@@ -165,7 +166,8 @@ class KundeCase(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        index=True,
+        # Indexed by its unique constraint (reference_uniq); a second index
+        # would only cost every insert.
         default=lambda self: _("New"),
         help="Unique case number, quoted by the customer in emails: SAK-000123.",
     )
@@ -272,8 +274,14 @@ class KundeCase(models.Model):
     )
     active = fields.Boolean(default=True)
     age = fields.Char(compute="_compute_age", help="Time since the case was received.")
+    ack_pending = fields.Boolean(
+        string="Acknowledgement Pending",
+        copy=False,
+        readonly=True,
+        help="A new case from email or the portal waits for its acknowledgement, "
+        "which a scheduled action sends seconds later.",
+    )
     in_my_queue = fields.Boolean(
-        string="In My Queue",
         compute="_compute_in_my_queue",
         search="_search_in_my_queue",
         help="Open and unassigned, in one of my teams.",
@@ -378,17 +386,21 @@ class KundeCase(models.Model):
     @api.depends_context("uid")
     def _compute_age(self):
         now = fields.Datetime.now()
+        # Translated once per batch, not once per row (a list shows 80).
+        in_minutes = _("%(minutes)s min")
+        in_hours = _("%(hours)s h")
+        in_days = _("%(days)s d")
         for case in self:
             if not case.date_received:
                 case.age = False
                 continue
             minutes = max(int((now - case.date_received).total_seconds() // 60), 0)
             if minutes < 60:
-                case.age = _("%(minutes)s min", minutes=minutes)
+                case.age = in_minutes % {"minutes": minutes}
             elif minutes < 48 * 60:
-                case.age = _("%(hours)s h", hours=minutes // 60)
+                case.age = in_hours % {"hours": minutes // 60}
             else:
-                case.age = _("%(days)s d", days=minutes // (24 * 60))
+                case.age = in_days % {"days": minutes // (24 * 60)}
 
     @api.depends("is_closed", "user_id", "team_id")
     @api.depends_context("uid")
@@ -552,6 +564,14 @@ class KundeCase(models.Model):
                 SQL.identifier(self._table),
             )
         )
+        # The few cases waiting for their acknowledgement (constant SQL).
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS kunde_case_ack_pending_idx ON %s (id)"
+                " WHERE ack_pending",
+                SQL.identifier(self._table),
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -686,9 +706,18 @@ class KundeCase(models.Model):
         vals = {"user_id": self.env.uid}
         if progress_stage != new_stage and stage_id == new_stage.id:
             vals["stage_id"] = progress_stage.id
-        self.browse(case_id).write(vals)
+        # Only these fields change, so only they need the company check (Odoo
+        # checks every company-bound field of the record after any such write).
+        self.browse(case_id).with_context(kunde_company_check_fields=list(vals)).write(
+            vals
+        )
         self.env.flush_all()
         return case_id
+
+    def _check_company(self, fnames=None):
+        if fnames is None:
+            fnames = self.env.context.get("kunde_company_check_fields")
+        return super()._check_company(fnames)
 
     def action_take(self):
         """Take these cases (from the board or the list)."""
@@ -847,6 +876,9 @@ class KundeCase(models.Model):
         )
         if partner:
             values["partner_id"] = partner.id
+        if not self.env.context.get("kunde_automatic_email"):
+            # Acknowledged by the scheduled action, not inside the intake.
+            values["ack_pending"] = True
         return super().message_new(msg_dict, custom_values=values)
 
     def _message_post_after_hook(self, message, msg_values):
@@ -1040,6 +1072,29 @@ class KundeCase(models.Model):
         )
         return values
 
+    @api.model
+    def _request_acknowledgement(self):
+        """Wake the acknowledgement job: it runs right after this transaction
+        commits, on a scheduler worker, so the intake never waits for it."""
+        self.env.ref("kunde_crm.ir_cron_kunde_acknowledgements").sudo()._trigger()
+
+    @api.model
+    def _cron_send_acknowledgements(self, batch_size=200):
+        """Acknowledge the cases waiting for it, oldest first, in batches.
+
+        The flag is cleared in the transaction that posts the message, so a
+        case is acknowledged once; Odoo runs one instance of a scheduled action
+        at a time. What is left for later wakes the job again.
+        """
+        Case = self.sudo().with_context(active_test=False)
+        cases = Case.search([("ack_pending", "=", True)], order="id", limit=batch_size)
+        if not cases:
+            return
+        cases._send_acknowledgement()
+        cases.ack_pending = False
+        if len(cases) == batch_size:
+            self._request_acknowledgement()
+
     def _send_acknowledgement(self):
         """Acknowledge new cases by email, with their reference.
 
@@ -1050,13 +1105,16 @@ class KundeCase(models.Model):
         # trigger it cannot read mail templates.
         template = self.env.ref("kunde_crm.mail_template_case_acknowledgement").sudo()
         subtype = self.env.ref("kunde_crm.mt_case_acknowledgement")
-        queued = False
+        to_acknowledge = self.browse()
+        in_batch = defaultdict(int)  # acknowledgements of this batch per address
         for case in self.sudo():
             if case.team_id and not case.team_id.send_acknowledgement:
                 continue
-            if not case.partner_id.email_normalized:
+            address = case.partner_id.email_normalized
+            if not address:
                 continue
-            if not case._acknowledgement_allowed(subtype):
+            in_batch[address] += 1
+            if not case._acknowledgement_allowed(subtype, in_batch[address] - 1):
                 _logger.info(
                     "No acknowledgement for %s: %s got %s within the last hour",
                     case.reference,
@@ -1064,54 +1122,67 @@ class KundeCase(models.Model):
                     ACKNOWLEDGEMENT_LIMIT,
                 )
                 continue
-            # Rendered straight from the template in the customer's language and
-            # posted once: the full composer costs a third of an email intake.
-            rendered = {
-                field: template._render_field(field, case.ids, compute_lang=True)[
-                    case.id
-                ]
-                for field in ("subject", "body_html", "email_from")
-            }
+            to_acknowledge |= case
+        if not to_acknowledge:
+            return
+        # Rendered straight from the template, in each customer's language, and
+        # posted once: the full composer costs a third of an email intake.
+        rendered = template._generate_template(
+            to_acknowledge.ids, ("subject", "body_html", "email_from")
+        )
+        for case in to_acknowledge:
+            values = rendered[case.id]
+            # The sender is the company (the template's From), or the user
+            # when the company has no address: named here rather than looked
+            # up again by address.
+            author = (
+                case.company_id.partner_id
+                if case.company_id.email
+                else self.env.user.partner_id
+            )
             # Queued, not sent inside the intake: the mail queue sends it
             # right after (woken below), and a slow or absent SMTP server does
             # not hold up the next incoming message.
-            queued = True
             case.with_context(
                 kunde_auto_submitted=True, mail_notify_force_send=False
             ).message_post(
-                body=rendered["body_html"],
-                subject=rendered["subject"],
-                email_from=rendered["email_from"] or None,
+                body=values["body_html"],
+                subject=values["subject"],
+                author_id=author.id,
+                email_from=values["email_from"] or None,
                 partner_ids=case.partner_id.ids,
                 subtype_id=subtype.id,
                 message_type="auto_comment",
                 email_layout_xmlid="mail.mail_notification_light",
                 mail_auto_delete=template.auto_delete,
             )
-        if queued:
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
-    def _acknowledgement_allowed(self, subtype):
+    def _acknowledgement_allowed(self, subtype, pending=0):
+        """Fewer than ACKNOWLEDGEMENT_LIMIT acknowledgements to this address in
+        the last hour, whichever of its contacts they went to (one query), with
+        ``pending`` more about to be sent in the same batch."""
         self.ensure_one()
-        partners = (
-            self.env["res.partner"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("email_normalized", "=", self.partner_id.email_normalized)])
-        )
-        sent = (
-            self.env["mail.message"]
-            .sudo()
-            .search_count(
-                [
-                    ("model", "=", self._name),
-                    ("subtype_id", "=", subtype.id),
-                    ("partner_ids", "in", partners.ids),
-                    ("date", ">=", fields.Datetime.now() - timedelta(hours=1)),
-                ]
+        self.env["mail.message"].flush_model()
+        self.env["res.partner"].flush_model(["email_normalized"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT COUNT(DISTINCT message.id)
+                     FROM mail_message message
+                     JOIN mail_message_res_partner_rel rel
+                       ON rel.mail_message_id = message.id
+                     JOIN res_partner partner ON partner.id = rel.res_partner_id
+                    WHERE message.model = %s
+                      AND message.subtype_id = %s
+                      AND message.date >= %s
+                      AND partner.email_normalized = %s""",
+                self._name,
+                subtype.id,
+                fields.Datetime.now() - timedelta(hours=1),
+                self.partner_id.email_normalized,
             )
         )
-        return sent < ACKNOWLEDGEMENT_LIMIT
+        return self.env.cr.fetchone()[0] + pending < ACKNOWLEDGEMENT_LIMIT
 
     # ------------------------------------------------------------------
     # Business methods
@@ -1156,8 +1227,12 @@ class KundeCase(models.Model):
     def _open_stages_for(self, team):
         """(first open stage, "in progress" stage) of a team."""
         Stage = self.env["kunde.case.stage"]
-        stages = Stage.search(
-            Stage._for_team_domain(team) + [("is_closed", "=", False)], limit=2
+        # Fetched with what the assignment reads next (closed flag, name for
+        # the chatter), so that no second query reads the stage row.
+        stages = Stage.search_fetch(
+            Stage._for_team_domain(team) + [("is_closed", "=", False)],
+            ["name", "is_closed", "fold", "sequence"],
+            limit=2,
         )
         if not stages:
             return Stage, Stage

@@ -29,5 +29,5 @@ class MailThread(models.AbstractModel):
             MailThread, self.with_context(kunde_automatic_email=automatic)
         )._message_route_process(message, message_dict, routes)
         if new_case and thread_id and not automatic:
-            Case.browse(thread_id)._send_acknowledgement()
+            Case._request_acknowledgement()
         return thread_id

@@ -53,7 +53,7 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # Each incoming email looks its sender up by normalized address several
         # times (mail routing, bounce reset, partner lookup, the acknowledgement
         # limit), and Odoo has no index on the column: every lookup read all
@@ -64,6 +64,7 @@ class ResPartner(models.Model):
             self._table,
             ["email_normalized"],
         )
+        return result
 
     # ------------------------------------------------------------------
     # Compute

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import fields, models
+from odoo.tools import SQL
 
 
 class ResUsers(models.Model):
@@ -12,7 +13,7 @@ class ResUsers(models.Model):
     kunde_member_team_ids = fields.Many2many(
         "kunde.team",
         string="Customer Service Teams",
-        compute="_compute_kunde_team_lists",
+        compute="_compute_kunde_member_team_ids",
         compute_sudo=True,
         context={"active_test": False},
         help="The teams (archived ones included) this user is a member of.",
@@ -20,22 +21,34 @@ class ResUsers(models.Model):
     kunde_hidden_team_ids = fields.Many2many(
         "kunde.team",
         string="Hidden Customer Service Teams",
-        compute="_compute_kunde_team_lists",
+        compute="_compute_kunde_hidden_team_ids",
         compute_sudo=True,
         context={"active_test": False},
         help="The members-only teams this user is not a member of.",
     )
 
-    @api.depends_context("uid")
-    def _compute_kunde_team_lists(self):
+    def _compute_kunde_member_team_ids(self):
+        # Straight from the membership table: this runs on every My Queue
+        # request, and archived teams count as well.
         Team = self.env["kunde.team"].with_context(active_test=False)
-        member_groups = dict(
-            Team._read_group(
-                [("member_ids", "in", self.ids)], ["member_ids"], ["id:array_agg"]
+        table = Team._fields["member_ids"]
+        Team.flush_model(["member_ids"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s, array_agg(%s) FROM %s WHERE %s = ANY(%s) GROUP BY 1",
+                SQL.identifier(table.column2),
+                SQL.identifier(table.column1),
+                SQL.identifier(table.relation),
+                SQL.identifier(table.column2),
+                self._origin.ids,
             )
         )
+        teams = dict(self.env.cr.fetchall())
+        for user in self:
+            user.kunde_member_team_ids = Team.browse(teams.get(user._origin.id, []))
+
+    def _compute_kunde_hidden_team_ids(self):
+        Team = self.env["kunde.team"].with_context(active_test=False)
         private = Team.search([("privacy", "=", "members")])
         for user in self:
-            teams = Team.browse(member_groups.get(user._origin, []))
-            user.kunde_member_team_ids = teams
-            user.kunde_hidden_team_ids = private - teams
+            user.kunde_hidden_team_ids = private - user.kunde_member_team_ids

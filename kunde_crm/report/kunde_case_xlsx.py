@@ -3,8 +3,11 @@
 Built with xlsxwriter in constant-memory mode: each sheet is written top to
 bottom and flushed as it goes, and cases are read in chunks with only the
 fields the sheet shows, so 100,000 cases fit in a small, flat amount of memory.
-Everything is read through the ORM as the user: record rules decide what is
-in the file.
+What is in the file is decided as the user: the cases are searched through
+the ORM (record rules, archived cases left out), the names of customers,
+teams, agents and invoices are read through the ORM, and invoices the user may
+not read are left out. The 100,000-row Cases sheet then reads the stored
+columns of those cases directly, chunk by chunk.
 """
 
 import io
@@ -332,91 +335,153 @@ class KundeCaseXlsxReport:
             sheet, 0, titles, [14, 40, 17, 17, 32, 30, 14, 18, 22, 18, 14, 14, 26]
         )
         labels = dict(self.Case._fields["channel"]._description_selection(self.env))
-        ids = self.Case._search(self.domain, order="date_received, id")
-        ids = list(ids)
+        # Which cases: one search as the user (record rules, active), in order.
+        ids = list(self.Case._search(self.domain, order="date_received, id"))
         names = {}  # (model, id) -> display name, filled chunk by chunk
+        hours = self.formats["hours"]
+        write_string, write_number = sheet.write_string, sheet.write_number
+        write_datetime, stamp = sheet.write_datetime, self.formats["datetime"]
         row = 0
-        field_names = [
-            "reference",
-            "name",
-            "date_received",
-            "date_closed",
-            "partner_id",
-            "category_id",
-            "channel",
-            "team_id",
-            "user_id",
-            "stage_id",
-            "hours_to_first_response",
-            "hours_to_close",
-            "invoice_ids",
-        ]
         for start in range(0, len(ids), CHUNK):
-            chunk = self.Case.browse(ids[start : start + CHUNK])
-            values = chunk.read(field_names, load=None)
-            self._fill_names(values, names)
-            for record in values:
+            chunk_ids = ids[start : start + CHUNK]
+            rows = self._case_rows(chunk_ids)
+            links = self._invoice_links(chunk_ids)
+            self._fill_names(rows, links, names)
+            for case_id in chunk_ids:
+                (
+                    reference,
+                    subject,
+                    received,
+                    closed,
+                    partner,
+                    category,
+                    channel,
+                    team,
+                    user,
+                    stage,
+                    first_response,
+                    to_close,
+                ) = rows[case_id]
                 row += 1
-                self.text(sheet, row, 0, record["reference"])
-                self.text(sheet, row, 1, record["name"])
-                self._datetime(sheet, row, 2, record["date_received"])
-                self._datetime(sheet, row, 3, record["date_closed"])
-                for col, (field, model) in enumerate(
-                    (
-                        ("partner_id", "res.partner"),
-                        ("category_id", "kunde.case.category"),
-                    ),
-                    start=4,
-                ):
-                    self.text(sheet, row, col, names.get((model, record[field]), ""))
-                self.text(sheet, row, 6, labels.get(record["channel"], ""))
-                for col, (field, model) in enumerate(
-                    (
-                        ("team_id", "kunde.team"),
-                        ("user_id", "res.users"),
-                        ("stage_id", "kunde.case.stage"),
-                    ),
-                    start=7,
-                ):
-                    self.text(sheet, row, col, names.get((model, record[field]), ""))
-                self.number(
-                    sheet,
-                    row,
-                    10,
-                    record["hours_to_first_response"] or None,
-                    self.formats["hours"],
-                )
-                self.number(
-                    sheet,
-                    row,
-                    11,
-                    record["hours_to_close"] or None,
-                    self.formats["hours"],
-                )
-                invoices = ", ".join(
-                    names.get(("account.move", i), "") for i in record["invoice_ids"]
-                )
-                self.text(sheet, row, 12, invoices)
-            chunk.invalidate_recordset()
+                # write_string: text is never a formula (spreadsheet injection).
+                write_string(row, 0, reference or "")
+                write_string(row, 1, subject or "")
+                # Already in the user's time zone (converted in the query).
+                if received:
+                    write_datetime(row, 2, received, stamp)
+                if closed:
+                    write_datetime(row, 3, closed, stamp)
+                write_string(row, 4, names.get(("res.partner", partner), ""))
+                write_string(row, 5, names.get(("kunde.case.category", category), ""))
+                write_string(row, 6, labels.get(channel, ""))
+                write_string(row, 7, names.get(("kunde.team", team), ""))
+                write_string(row, 8, names.get(("res.users", user), ""))
+                write_string(row, 9, names.get(("kunde.case.stage", stage), ""))
+                if first_response:
+                    write_number(row, 10, first_response, hours)
+                if to_close:
+                    write_number(row, 11, to_close, hours)
+                invoices = links.get(case_id)
+                if invoices:
+                    write_string(
+                        row,
+                        12,
+                        ", ".join(names.get(("account.move", i), "") for i in invoices),
+                    )
         if row:
             sheet.autofilter(0, 0, row, len(titles) - 1)
         else:
             sheet.write_string(1, 0, _("No cases were received in this period."))
 
-    def _fill_names(self, values, names):
-        """Display names of the related records of a chunk: one query per model."""
+    _CASE_COLUMNS = (
+        "reference",
+        "name",
+        "date_received",
+        "date_closed",
+        "partner_id",
+        "category_id",
+        "channel",
+        "team_id",
+        "user_id",
+        "stage_id",
+        "hours_to_first_response",
+        "hours_to_close",
+    )
+    # Position of each related record's id in a row, and its model.
+    _RELATED = (
+        (4, "res.partner"),
+        (5, "kunde.case.category"),
+        (7, "kunde.team"),
+        (8, "res.users"),
+        (9, "kunde.case.stage"),
+    )
+
+    def _case_rows(self, case_ids):
+        """{id: row} of the Cases sheet's stored columns, in one query.
+
+        The ids come from a search as the user (record rules applied); the row
+        values are plain stored columns, read without the ORM's per-value
+        conversion, which took a third of the export's time.
+        """
+        Case = self.Case
+        self.env.flush_all()
+        columns = [
+            # Dates in the user's time zone, as the web client shows them.
+            SQL("(%s AT TIME ZONE 'UTC') AT TIME ZONE %s", column, self.tz.zone)
+            if Case._fields[fname].type == "datetime"
+            else column
+            for fname in self._CASE_COLUMNS
+            for column in [Case._field_to_sql(Case._table, fname)]
+        ]
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s, %s FROM %s WHERE %s = ANY(%s)",
+                SQL.identifier(Case._table, "id"),
+                SQL(", ").join(columns),
+                SQL.identifier(Case._table),
+                SQL.identifier(Case._table, "id"),
+                case_ids,
+            )
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def _invoice_links(self, case_ids):
+        """{case id: [invoice ids]}: only the invoices the user may read."""
+        field = self.Case._fields["invoice_ids"]
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s, array_agg(%s ORDER BY %s) FROM %s WHERE %s = ANY(%s)"
+                " GROUP BY %s",
+                SQL.identifier(field.column1),
+                SQL.identifier(field.column2),
+                SQL.identifier(field.column2),
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                case_ids,
+                SQL.identifier(field.column1),
+            )
+        )
+        links = dict(self.env.cr.fetchall())
+        wanted = {move_id for moves in links.values() for move_id in moves}
+        if not wanted:
+            return {}
+        readable = set(self.env["account.move"]._search([("id", "in", sorted(wanted))]))
+        return {
+            case_id: [m for m in moves if m in readable]
+            for case_id, moves in links.items()
+        }
+
+    def _fill_names(self, rows, links, names):
+        """Display names of the related records of a chunk: one query per model,
+        read as the user."""
         wanted = defaultdict(set)
-        for record in values:
-            for field, model in (
-                ("partner_id", "res.partner"),
-                ("category_id", "kunde.case.category"),
-                ("team_id", "kunde.team"),
-                ("user_id", "res.users"),
-                ("stage_id", "kunde.case.stage"),
-            ):
-                if record[field] and (model, record[field]) not in names:
-                    wanted[model].add(record[field])
-            for move_id in record["invoice_ids"]:
+        for values in rows.values():
+            for position, model in self._RELATED:
+                record_id = values[position]
+                if record_id and (model, record_id) not in names:
+                    wanted[model].add(record_id)
+        for moves in links.values():
+            for move_id in moves:
                 if ("account.move", move_id) not in names:
                     wanted["account.move"].add(move_id)
         name_field = {
@@ -431,13 +496,6 @@ class KundeCaseXlsxReport:
             field = name_field[model]
             for record in self.env[model].browse(sorted(ids)).read([field]):
                 names[(model, record["id"])] = record[field]
-
-    def _datetime(self, sheet, row, col, value):
-        if not value:
-            sheet.write_blank(row, col, None)
-            return
-        local = pytz.utc.localize(value).astimezone(self.tz).replace(tzinfo=None)
-        sheet.write_datetime(row, col, local, self.formats["datetime"])
 
 
 def last_month(today):

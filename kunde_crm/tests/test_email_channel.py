@@ -51,7 +51,10 @@ class TestEmailChannel(KundeCrmCase, MockEmail):
         return raw
 
     def _process(self, raw):
-        return self.env["mail.thread"].message_process(None, raw)
+        thread_id = self.env["mail.thread"].message_process(None, raw)
+        # What the scheduler does seconds later, woken by the intake.
+        self.Case._cron_send_acknowledgements()
+        return thread_id
 
     def _cases(self, **domain):
         return self.Case.search([(k, "=", v) for k, v in domain.items()])
@@ -92,6 +95,10 @@ class TestEmailChannel(KundeCrmCase, MockEmail):
         self.assertEqual(len(ack), 1)
         self.assertIn(case.reference, ack.subject)
         self.assertEqual(ack.partner_ids, case.partner_id)
+        # Sent in the company's name (the template's From).
+        self.assertTrue(case.company_id.email)
+        self.assertEqual(ack.author_id, case.company_id.partner_id)
+        self.assertIn(case.company_id.email, ack.email_from)
         sent = self._new_mails.filtered(lambda m: case.reference in (m.subject or ""))
         self.assertTrue(sent)
         self.assertIn("Auto-Submitted", sent[0].headers or "")
@@ -106,6 +113,44 @@ class TestEmailChannel(KundeCrmCase, MockEmail):
         )
         # The acknowledgement is not a first response.
         self.assertFalse(case.date_first_response)
+
+    def test_acknowledgement_is_sent_by_the_scheduler(self):
+        """The intake only marks the case and wakes the job; the job posts the
+        acknowledgement once and queues its email."""
+        job = self.env.ref("kunde_crm.ir_cron_kunde_acknowledgements")
+        Trigger = self.env["ir.cron.trigger"]
+        with self.mock_mail_gateway():
+            case_id = self.env["mail.thread"].message_process(
+                None, self._eml("new_inquiry.eml", message_id="later@fjordbakeri.no")
+            )
+        case = self.Case.browse(case_id)
+        self.assertTrue(case.ack_pending)
+        self.assertFalse(self._acks(case), "nothing is posted inside the intake")
+        self.assertTrue(Trigger.search([("cron_id", "=", job.id)]))
+        with self.mock_mail_gateway():
+            self.Case._cron_send_acknowledgements()
+            self.Case._cron_send_acknowledgements()  # a second run finds nothing
+        self.assertFalse(case.ack_pending)
+        self.assertEqual(len(self._acks(case)), 1)
+        self.assertEqual(self._new_mails.state, "outgoing")
+
+    def test_acknowledgement_job_keeps_the_hourly_limit_within_a_batch(self):
+        """Six cases from one address waiting together: five acknowledgements."""
+        cases = self.Case.create(
+            [
+                {
+                    "name": f"Spørsmål {i}",
+                    "team_id": self.team.id,
+                    "partner_id": self.customer.id,
+                    "ack_pending": True,
+                }
+                for i in range(6)
+            ]
+        )
+        with self.mock_mail_gateway():
+            self.Case._cron_send_acknowledgements()
+        self.assertEqual(sum(len(self._acks(case)) for case in cases), 5)
+        self.assertFalse(any(cases.mapped("ack_pending")))
 
     def test_existing_contact_found_case_insensitive(self):
         known = self.env["res.partner"].create(

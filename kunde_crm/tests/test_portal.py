@@ -251,6 +251,8 @@ class TestPortal(HttpCase):
         attachment = case.message_ids.attachment_ids
         self.assertEqual(attachment.name, "foto.jpg")
         self.assertEqual(attachment.raw, b"\xff\xd8jpegdata")
+        self.assertTrue(case.ack_pending)
+        self.env["kunde.case"]._cron_send_acknowledgements()  # the scheduler's part
         ack = case.message_ids.filtered(
             lambda m: m.subtype_id == self.env.ref("kunde_crm.mt_case_acknowledgement")
         )

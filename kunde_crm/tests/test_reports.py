@@ -182,6 +182,48 @@ class TestReports(KundeCrmCase):
         }
         self.assertEqual(sum(channels.values()), 10)  # 5 + 3 + 2, not company B
 
+    def test_case_rows_local_time_names_hours_invoices(self):
+        """A row of the Cases sheet: dates in the reader's time zone, names,
+        hours and the invoice numbers."""
+        self.viewer.tz = "Europe/Oslo"
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Brød", "quantity": 1, "price_unit": 90})
+                ],
+            }
+        )
+        invoice.action_post()
+        self.closed.invoice_ids = invoice
+        _wizard, _content, book = self._generate(include_cases=True)
+        row = next(
+            row
+            for row in book["Cases"].iter_rows(min_row=2, values_only=True)
+            if row[0] == self.closed.reference
+        )
+        self.assertEqual(row[1], "Løst fort")
+        # 08:00 UTC in March is 09:00 in Oslo (winter time).
+        self.assertEqual(row[2], datetime(2026, 3, 3, 9, 0))
+        self.assertEqual(row[3], datetime(2026, 3, 4, 9, 0))
+        self.assertEqual(row[4], self.customer.complete_name)
+        self.assertEqual(row[8], self.agent.name)
+        self.assertEqual(row[9], self.stage_solved.name)
+        self.assertAlmostEqual(row[10], 2.0)
+        self.assertAlmostEqual(row[11], 24.0)
+        self.assertEqual(row[12], invoice.name)
+        # A case without dates to show or invoices leaves those cells empty.
+        other = next(
+            row
+            for row in book["Cases"].iter_rows(min_row=2, values_only=True)
+            if row[0] == self.injected.reference
+        )
+        self.assertEqual(other[2], datetime(2026, 3, 20, 11, 0))
+        self.assertIsNone(other[3])
+        self.assertIsNone(other[10])
+        self.assertIn(other[12], (None, ""))
+
     def test_injection_stays_text(self):
         _wizard, content, book = self._generate(include_cases=True)
         subject = next(
