@@ -1975,16 +1975,15 @@ def _failures(results):
                 None,
             )
             if explain and explain["slowest"]:
-                uses = any(
-                    "kunde_case_queue_idx" in x["plan"] for x in explain["slowest"]
-                )
+                uses = any("kunde_case_queue_" in x["plan"] for x in explain["slowest"])
                 note += (
                     f" Re-run inside Odoo it takes {explain['total_ms']} ms, "
                     f"{explain['sql_ms']} ms of it in SQL; its two slowest queries, "
                     "the page and the pager's count, take "
                     + " and ".join(f"{x['ms']} ms" for x in explain["slowest"][:2])
                     + (
-                        ", and neither uses the partial index kunde_case_queue_idx: "
+                        ", and neither uses a partial queue index "
+                        "(kunde_case_queue_head_idx, kunde_case_queue_order_idx): "
                         "they read and sort every case of the queue "
                         f"({q.get('length', '?')} here) to return 80"
                         if not uses
