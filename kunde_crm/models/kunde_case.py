@@ -1,7 +1,6 @@
 import logging
 import random
 import re
-from collections import defaultdict
 from datetime import timedelta
 from email.utils import getaddresses
 
@@ -1134,22 +1133,25 @@ class KundeCase(models.Model):
         template = self.env.ref("kunde_crm.mail_template_case_acknowledgement").sudo()
         subtype = self.env.ref("kunde_crm.mt_case_acknowledgement")
         to_acknowledge = self.browse()
-        in_batch = defaultdict(int)  # acknowledgements of this batch per address
-        for case in self.sudo():
-            if case.team_id and not case.team_id.send_acknowledgement:
-                continue
+        candidates = self.sudo().filtered(
+            lambda case: (not case.team_id or case.team_id.send_acknowledgement)
+            and case.partner_id.email_normalized
+        )
+        # Acknowledgements per address in the last hour, this batch's included.
+        sent = self._acknowledgements_sent(
+            subtype, set(candidates.partner_id.mapped("email_normalized"))
+        )
+        for case in candidates:
             address = case.partner_id.email_normalized
-            if not address:
-                continue
-            in_batch[address] += 1
-            if not case._acknowledgement_allowed(subtype, in_batch[address] - 1):
+            if sent.get(address, 0) >= ACKNOWLEDGEMENT_LIMIT:
                 _logger.info(
                     "No acknowledgement for %s: %s got %s within the last hour",
                     case.reference,
-                    case.partner_id.email_normalized,
+                    address,
                     ACKNOWLEDGEMENT_LIMIT,
                 )
                 continue
+            sent[address] = sent.get(address, 0) + 1
             to_acknowledge |= case
         if not to_acknowledge:
             return
@@ -1186,16 +1188,17 @@ class KundeCase(models.Model):
             )
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
-    def _acknowledgement_allowed(self, subtype, pending=0):
-        """Fewer than ACKNOWLEDGEMENT_LIMIT acknowledgements to this address in
-        the last hour, whichever of its contacts they went to (one query), with
-        ``pending`` more about to be sent in the same batch."""
-        self.ensure_one()
+    @api.model
+    def _acknowledgements_sent(self, subtype, addresses):
+        """{address: acknowledgements sent to it within the last hour}, whichever
+        of its contacts they went to: one query for the whole batch."""
+        if not addresses:
+            return {}
         self.env["mail.message"].flush_model()
         self.env["res.partner"].flush_model(["email_normalized"])
         self.env.cr.execute(
             SQL(
-                """SELECT COUNT(DISTINCT message.id)
+                """SELECT partner.email_normalized, COUNT(DISTINCT message.id)
                      FROM mail_message message
                      JOIN mail_message_res_partner_rel rel
                        ON rel.mail_message_id = message.id
@@ -1203,14 +1206,15 @@ class KundeCase(models.Model):
                     WHERE message.model = %s
                       AND message.subtype_id = %s
                       AND message.date >= %s
-                      AND partner.email_normalized = %s""",
+                      AND partner.email_normalized = ANY(%s)
+                 GROUP BY partner.email_normalized""",
                 self._name,
                 subtype.id,
                 fields.Datetime.now() - timedelta(hours=1),
-                self.partner_id.email_normalized,
+                sorted(addresses),
             )
         )
-        return self.env.cr.fetchone()[0] + pending < ACKNOWLEDGEMENT_LIMIT
+        return dict(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------
     # Business methods

@@ -151,6 +151,12 @@ class TestEmailChannel(KundeCrmCase, MockEmail):
             self.Case._cron_send_acknowledgements()
         self.assertEqual(sum(len(self._acks(case)) for case in cases), 5)
         self.assertFalse(any(cases.mapped("ack_pending")))
+        # The hourly count is one query for any number of addresses.
+        addresses = {self.customer.email_normalized, "ola@example.no", "x@example.no"}
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            sent = self.Case._acknowledgements_sent(self.ack_subtype, addresses)
+        self.assertEqual(sent, {self.customer.email_normalized: 5})
 
     def test_existing_contact_found_case_insensitive(self):
         known = self.env["res.partner"].create(
