@@ -727,12 +727,9 @@ class KundeCase(models.Model):
         if not rows:
             return None
         case_id, team_id, stage_id = rows[0]
-        new_stage, progress_stage = self._open_stages_for(
-            self.env["kunde.team"].browse(team_id)
+        vals = self._assignment_values(
+            self.env["kunde.team"].browse(team_id), stage_id, self.env.user
         )
-        vals = {"user_id": self.env.uid}
-        if progress_stage != new_stage and stage_id == new_stage.id:
-            vals["stage_id"] = progress_stage.id
         # Only these fields change, so only they need the company check (Odoo
         # checks every company-bound field of the record after any such write).
         self.browse(case_id).with_context(kunde_company_check_fields=list(vals)).write(
@@ -1244,16 +1241,21 @@ class KundeCase(models.Model):
         ]
 
     def _assign_to(self, user):
-        """Assign to ``user``; a case still in its team's first stage moves on,
-        in the same write (one tracking message, one company check)."""
+        """Assign to ``user``, in one write per team and stage (one tracking
+        message, one company check)."""
         for team, cases in self.grouped("team_id").items():
-            new_stage, progress_stage = self._open_stages_for(team)
-            waiting = cases.filtered_domain([("stage_id", "=", new_stage.id)])
-            if waiting and progress_stage != new_stage:
-                waiting.write({"user_id": user.id, "stage_id": progress_stage.id})
-            else:
-                waiting = waiting.browse()
-            (cases - waiting).user_id = user
+            for stage, group in cases.grouped("stage_id").items():
+                group.write(self._assignment_values(team, stage.id, user))
+
+    @api.model
+    def _assignment_values(self, team, stage_id, user):
+        """What assigning a case of ``team`` in stage ``stage_id`` to ``user``
+        writes: a case still in its team's first open stage moves on."""
+        new_stage, progress_stage = self._open_stages_for(team)
+        vals = {"user_id": user.id}
+        if progress_stage != new_stage and stage_id == new_stage.id:
+            vals["stage_id"] = progress_stage.id
+        return vals
 
     @api.model
     def _open_stages_for(self, team):
