@@ -67,7 +67,8 @@ def test_agent_creates_takes_and_closes_a_case(agent):
     assert case["user_id"] is False
 
     # The case is in the agent's queue; take-next hands it out.
-    action = agent.execute("kunde.case", "action_take_next", [])
+    # As the README shows: a model method, called without ids.
+    action = agent.execute("kunde.case", "action_take_next")
     assert action["type"] == "ir.actions.act_window"
     assert action["res_id"] == case_id
     [case] = agent.execute(

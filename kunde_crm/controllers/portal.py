@@ -68,19 +68,6 @@ class KundeCasePortal(CustomerPortal):
     def _kunde_public_categories(self):
         return request.env["kunde.case.category"].search([("is_public", "=", True)])
 
-    def _kunde_portal_team(self):
-        # Routing configuration only (which team receives portal cases): the
-        # portal user cannot read teams, the id is not shown to them.
-        return (
-            request.env["kunde.team"]
-            .sudo()
-            .search(
-                [("company_id", "in", request.env.user.company_ids.ids)],
-                order="sequence, id",
-                limit=1,
-            )
-        )
-
     # ------------------------------------------------------------------
     # routes
     # ------------------------------------------------------------------
@@ -212,25 +199,21 @@ class KundeCasePortal(CustomerPortal):
         category = self._kunde_public_categories().filtered(
             lambda c: str(c.id) == post.get("category_id")
         )
+        origin = post.get("origin_case_id") or ""
         description = plaintext2html(post.get("description") or "")
+        # Created as the portal user, through the one path for customers' cases:
+        # access rights, record rules and the model's rules (team, channel,
+        # acknowledgement, follow-up link) apply.
         Case = request.env["kunde.case"]
-        values = {
-            "name": subject,
-            "description": description,
-            "partner_id": request.env.user.partner_id.id,
-            "channel": "portal",
-            "category_id": category.id,
-            "team_id": self._kunde_portal_team().id,
-        }
-        origin = post.get("origin_case_id")
-        if origin and origin.isdigit():
-            origin_case = Case.browse(int(origin)).exists()
-            if origin_case and origin_case.has_access("read"):
-                values["origin_case_id"] = origin_case.id
-        # Acknowledged by email, as a case from email is (a scheduled action).
-        values["ack_pending"] = True
-        # Created as the portal user: access rights and record rules apply.
-        case = Case.create(values)
+        case = Case._create_for_customer(
+            {
+                "name": subject,
+                "description": description,
+                "category_id": category.id,
+                "origin_case_id": int(origin) if origin.isdigit() else False,
+            },
+            "portal",
+        )
         case.message_post(
             body=description or Markup("<p>%s</p>") % subject,
             attachments=attachments,

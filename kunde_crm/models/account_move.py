@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.fields import Command
 
 
 class AccountMove(models.Model):
@@ -17,6 +18,39 @@ class AccountMove(models.Model):
         compute="_compute_kunde_case_count",
         groups="kunde_crm.kunde_crm_group_viewer,account.group_account_invoice",
     )
+
+    @api.constrains("kunde_case_ids")
+    def _check_kunde_case_ids(self):
+        # The link is one table: checked the same from either side.
+        self.sudo().kunde_case_ids._check_invoice_ids()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._kunde_check_case_links(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._kunde_check_case_links(vals)
+        return super().write(vals)
+
+    def _kunde_check_case_links(self, vals):
+        """Linking or unlinking cases from the invoice needs the right to change
+        those cases, as from the case: checked before the link exists (an
+        accountant reads cases *because* they are linked to an invoice)."""
+        commands = vals.get("kunde_case_ids")
+        if not commands or self.env.su:
+            return
+        case_ids = set()
+        for command in commands:
+            if command[0] in (Command.LINK, Command.UNLINK, Command.DELETE):
+                case_ids.add(command[1])
+            elif command[0] in (Command.SET, Command.CLEAR):
+                case_ids.update(self.kunde_case_ids.ids)
+                if command[0] == Command.SET:
+                    case_ids.update(command[2])
+        cases = self.env["kunde.case"].browse(sorted(case_ids))
+        cases.check_access("write")
 
     def _compute_kunde_case_count(self):
         """Cases per invoice: one grouped query for the whole recordset."""
@@ -67,6 +101,6 @@ class AccountMove(models.Model):
     @api.model
     def _kunde_customer_documents_domain(self):
         return [
-            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("move_type", "in", self.get_sale_types()),
             ("state", "=", "posted"),
         ]

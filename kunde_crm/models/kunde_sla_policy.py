@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .kunde_case import PRIORITIES
+from .kunde_case_constants import PRIORITIES
 
 # Fields of a policy that change which cases it applies to, or their deadlines.
 SLA_POLICY_FIELDS = {

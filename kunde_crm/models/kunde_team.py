@@ -3,6 +3,8 @@ import ast
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .kunde_case_constants import ACKNOWLEDGEMENT_LIMIT, DEFAULT_REOPEN_DAYS
+
 
 class KundeTeam(models.Model):
     _name = "kunde.team"
@@ -52,11 +54,11 @@ class KundeTeam(models.Model):
         default=True,
         help="Send the customer an email with the case reference when a case "
         "arrives by email or the portal. Never sent to automatic mail, and at most "
-        "5 times an hour to the same sender.",
+        f"{ACKNOWLEDGEMENT_LIMIT} times an hour to the same sender.",
     )
     reopen_days = fields.Integer(
         string="Reopen Window (days)",
-        default=14,
+        default=DEFAULT_REOPEN_DAYS,
         help="A customer reply to a case closed fewer days ago reopens it; a later "
         "reply opens a new case linked to the old one.",
     )

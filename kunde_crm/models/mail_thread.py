@@ -17,7 +17,9 @@ class MailThread(models.AbstractModel):
             thread_id=thread_id,
             custom_values=custom_values,
         )
-        return self.env["kunde.case"]._adjust_mail_routes(routes, message_dict)
+        Case = self.env["kunde.case"]
+        unverified = Case._sender_unverified(message, message_dict.get("email_from"))
+        return Case._adjust_mail_routes(routes, message_dict, unverified)
 
     def _message_route_process(self, message, message_dict, routes):
         Case = self.env["kunde.case"]

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import sql
 
+from .kunde_case_constants import PAGE_SIZE, RECENT_DAYS
+
 STATS_GROUPS = "kunde_crm.kunde_crm_group_viewer"
 
 
@@ -37,7 +39,7 @@ class ResPartner(models.Model):
         groups=STATS_GROUPS,
     )
     kunde_stat_last_90_days = fields.Integer(
-        string="Cases in the Last 90 Days",
+        string=f"Cases in the Last {RECENT_DAYS} Days",
         compute="_compute_kunde_case_stats",
         groups=STATS_GROUPS,
     )
@@ -133,7 +135,7 @@ class ResPartner(models.Model):
             total[2] += fr_count
             total[3] += cl_sum or 0.0
             total[4] += cl_count
-        since = fields.Datetime.now() - timedelta(days=90)
+        since = fields.Datetime.now() - timedelta(days=RECENT_DAYS)
         recent = dict(
             Case._read_group(
                 domain + [("date_received", ">=", since)],
@@ -142,12 +144,12 @@ class ResPartner(models.Model):
             )
         )
         history = Case.search(
-            domain, order="date_received desc", limit=80 * len(commercials) or 1
+            domain, order="date_received desc", limit=PAGE_SIZE * len(commercials) or 1
         )
         by_partner = {}
         for case in history:
             cases = by_partner.setdefault(case.commercial_partner_id, [])
-            if len(cases) < 80:
+            if len(cases) < PAGE_SIZE:
                 cases.append(case.id)
         for partner in self:
             commercial = partner.commercial_partner_id

@@ -52,3 +52,9 @@ class ResUsers(models.Model):
         private = Team.search([("privacy", "=", "members")])
         for user in self:
             user.kunde_hidden_team_ids = private - user.kunde_member_team_ids
+
+    def _is_agent_for_cases(self):
+        """An agent (or manager): may write to customers and answers count for
+        the service level."""
+        self.ensure_one()
+        return self.has_group("kunde_crm.kunde_crm_group_agent")

@@ -13,7 +13,7 @@ class TestDemoGenerator(KundeCrmCase):
     def test_generate(self):
         before = self.Case.search_count([])
         partners_before = self.env["res.partner"].search_count([])
-        self.Case._demo_generate(120)
+        self.env["kunde.case.demo"]._generate(120)
         # 15 companies, 20 of their contacts, 5 private persons
         self.assertEqual(self.env["res.partner"].search_count([]) - partners_before, 40)
         cases = self.Case.search([], order="id desc", limit=120)

@@ -1,0 +1,35 @@
+"""The numbers and choices of customer service, each named once.
+
+Code, field help texts and views read these names: a rule written in two places
+drifts apart the day one of them changes.
+"""
+
+PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
+
+CHANNELS = [
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("web", "Web Form"),
+    ("portal", "Customer Portal"),
+    ("chat", "Chat"),
+    ("letter", "Letter"),
+    ("other", "Other"),
+]
+
+# At most this many acknowledgements per sender and hour (mail loop protection).
+ACKNOWLEDGEMENT_LIMIT = 5
+
+# A pending SLA target is "at risk" when less than this share of its allowed
+# working time is left.
+SLA_AT_RISK_SHARE = 0.2
+
+# A customer reply to a case closed fewer days ago reopens it; a later one opens
+# a new case linked to the old one (the team's default reopen window).
+DEFAULT_REOPEN_DAYS = 14
+
+# One page of cases in lists, the partner's case history, and the batch the
+# performance tests pin.
+PAGE_SIZE = 80
+
+# "Lately" in the customer's statistics.
+RECENT_DAYS = 90
