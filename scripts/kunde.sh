@@ -168,6 +168,10 @@ ensure_venv() {
     echo 'setuptools<81' >"$constraint"
     PIP_CONSTRAINT="$constraint" PIP_BUILD_CONSTRAINT="$constraint" \
         "$VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements-dev.txt"
+    # Odoo's gevent worker (--workers) resolves gevent's requirements through
+    # pkg_resources when it starts: fail here, not in a restart loop there.
+    "$VENV/bin/python" -W ignore -c 'import pkg_resources; pkg_resources.require("gevent")' ||
+        die "pkg_resources cannot resolve gevent's requirements in $VENV: Odoo's gevent worker would not start (see requirements-dev.txt)"
     echo "$want" >"$stamp"
 }
 

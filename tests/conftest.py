@@ -28,7 +28,7 @@ def _required_env(name):
     return value
 
 
-def _free_port():
+def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -92,13 +92,17 @@ class RpcError(Exception):
         super().__init__(f"{self.name}: {self.message}")
 
 
-@pytest.fixture(scope="session")
-def odoo_server(tmp_path_factory):
+def start_odoo(log_dir, *options):
+    """Start Odoo on the black-box database and wait until it answers over HTTP.
+
+    Returns the process and its URL; the log goes to `log_dir / "odoo.log"`, what
+    the processes print before their logging is set up to `log_dir / "output.txt"`.
+    """
     odoo_src = Path(_required_env("ODOO_SRC"))
     conf = _required_env("ODOO_CONF")
     db = _required_env("KUNDE_CRM_E2E_DB")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("odoo") / "odoo.log"
+    port = free_port()
+    log = log_dir / "odoo.log"
     cmd = [
         sys.executable,
         str(odoo_src / "odoo-bin"),
@@ -109,31 +113,52 @@ def odoo_server(tmp_path_factory):
         f"--db-filter=^{db}$",
         "--http-interface=127.0.0.1",
         f"--http-port={port}",
-        "--gevent-port=0",
-        "--workers=0",
         "--max-cron-threads=0",
         f"--logfile={log}",
         "--log-level=warn",
+        *options,
     ]
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    with open(log_dir / "output.txt", "wb") as output:
+        process = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
         if process.poll() is not None:
-            pytest.fail(f"Odoo exited with {process.returncode}:\n{log.read_text()}")
+            pytest.fail(f"Odoo exited with {process.returncode}:\n{output_of(log_dir)}")
         try:
             with urllib.request.urlopen(f"{url}/web/health", timeout=5) as response:
                 if response.status == 200:
-                    break
+                    return process, url
         except OSError:
             pass
         if time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"Odoo did not answer on {url} within 120 s")
         time.sleep(0.5)
-    yield RpcClient(url, db)
+
+
+def output_of(log_dir):
+    """What a server started by `start_odoo` printed, then its log."""
+    return "\n".join(
+        path.read_text(errors="replace")
+        for path in (log_dir / "output.txt", log_dir / "odoo.log")
+        if path.exists()
+    )
+
+
+def stop_odoo(process):
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def odoo_server(tmp_path_factory):
+    process, url = start_odoo(
+        tmp_path_factory.mktemp("odoo"), "--gevent-port=0", "--workers=0"
+    )
+    yield RpcClient(url, _required_env("KUNDE_CRM_E2E_DB"))
+    stop_odoo(process)
