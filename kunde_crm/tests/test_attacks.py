@@ -210,6 +210,29 @@ class TestAttacks(KundeCrmCase, MockEmail):
                     self.assertRaises(AccessError, Model.unlink)
 
     # ------------------------------------------------------------------
+    # the monthly workbook: for its recipients only
+    # ------------------------------------------------------------------
+    @mute_logger("odoo.models", "odoo.addons.base.models.ir_rule")
+    def test_monthly_workbook_only_for_its_recipients(self):
+        employee = new_test_user(self.env, "kc_att_employee", groups="base.group_user")
+        outsider = self.env["res.partner"].create(
+            {"name": "Styreleder", "email": "leder@example.no"}
+        )
+        self.env.company.kunde_report_partner_ids = outsider | self.viewer.partner_id
+        Attachment = self.env["ir.attachment"]
+        before = Attachment.search([("res_model", "=", "res.company")])
+        self.env["kunde.case.report.wizard"]._cron_send_monthly_report()
+        self.assertEqual(Attachment.search([("res_model", "=", "res.company")]), before)
+        mails = self.env["mail.mail"].search(
+            [("recipient_ids", "in", (outsider | self.viewer.partner_id).ids)]
+        )
+        self.assertEqual(len(mails), 2, "one per access profile")
+        for mail in mails:
+            self.assertTrue(mail.auto_delete)
+            with self.assertRaises(AccessError):
+                mail.attachment_ids.with_user(employee).read(["raw"])
+
+    # ------------------------------------------------------------------
     # invoices: the link is checked from both sides
     # ------------------------------------------------------------------
     @mute_logger("odoo.models", "odoo.addons.base.models.ir_rule")

@@ -107,54 +107,88 @@ class KundeCaseReportWizard(models.TransientModel):
 
     @api.model
     def _cron_send_monthly_report(self):
-        """Email last month's workbook to each company's report recipients."""
+        """Email last month's workbook to each company's report recipients.
+
+        Each recipient who is a user gets the workbook their own access rights
+        build (a private team's cases only for its members and managers); the
+        other recipients share one without members-only teams. The file is
+        attached to the outgoing mail alone, readable by nobody in Odoo but the
+        administrators, and deleted with the mail once it is sent.
+        """
         date_from, date_to = last_month(fields.Date.context_today(self))
         for company in self.env["res.company"].search(
             [("kunde_report_partner_ids", "!=", False)]
         ):
             recipients = company.kunde_report_partner_ids.filtered("email")
-            if not recipients:
-                continue
-            # The company's own report, as the system: restricted to that company.
-            env = self.env(
-                context=dict(
-                    self.env.context,
-                    allowed_company_ids=company.ids,
-                    lang=recipients[0].lang or company.partner_id.lang or "en_US",
-                    tz=company.partner_id.tz or "Europe/Oslo",
+            users = recipients.user_ids.filtered(
+                lambda user, company=company: not user.share
+                and company in user.company_ids
+                and user.has_group("kunde_crm.kunde_crm_group_viewer")
+            )
+            outsiders = recipients - users.partner_id
+            for user in users:
+                self._send_monthly_report(
+                    company, user.partner_id, date_from, date_to, user=user
                 )
-            )
-            content = KundeCaseXlsxReport(
-                env, date_from, date_to, domain=[("company_id", "=", company.id)]
-            ).build()
-            name = report_file_name(date_from, date_to)
-            attachment = env["ir.attachment"].create(
-                {
-                    "name": name,
-                    "datas": base64.b64encode(content),
-                    "mimetype": "application/vnd.openxmlformats-officedocument"
-                    ".spreadsheetml.sheet",
-                    "res_model": "res.company",
-                    "res_id": company.id,
-                }
-            )
-            env["mail.mail"].create(
-                {
-                    "subject": env._(
-                        "Customer service report %(month)s",
-                        month=date_from.strftime("%Y-%m"),
-                    ),
-                    "body_html": env._(
-                        "<p>Attached is last month's customer service report.</p>"
-                    ),
-                    "email_from": company.email_formatted
-                    or company.partner_id.email_formatted,
-                    "recipient_ids": [(6, 0, recipients.ids)],
-                    "attachment_ids": [(6, 0, attachment.ids)],
-                }
-            )
-            _logger.info(
-                "Monthly customer service report for %s queued to %s recipient(s)",
-                company.name,
-                len(recipients),
-            )
+            if outsiders:
+                self._send_monthly_report(company, outsiders, date_from, date_to)
+
+    @api.model
+    def _send_monthly_report(self, company, recipients, date_from, date_to, user=None):
+        lang = (
+            (user and user.lang)
+            or recipients[:1].lang
+            or company.partner_id.lang
+            or "en_US"
+        )
+        env = self.env(
+            user=user.id if user else self.env.uid,
+            su=not user,
+            context=dict(
+                self.env.context,
+                allowed_company_ids=company.ids,
+                lang=lang,
+                tz=(user and user.tz) or company.partner_id.tz or "Europe/Oslo",
+            ),
+        )
+        domain = [("company_id", "=", company.id)]
+        if not user:
+            # Built by the system for people outside customer service: never a
+            # members-only team's cases.
+            domain.append(("team_id.privacy", "!=", "members"))
+        content = KundeCaseXlsxReport(env, date_from, date_to, domain=domain).build()
+        system = self.env(
+            su=True, context=dict(self.env.context, lang=lang)
+        )  # the mail itself
+        mail = system["mail.mail"].create(
+            {
+                "subject": system._(
+                    "Customer service report %(month)s",
+                    month=date_from.strftime("%Y-%m"),
+                ),
+                "body_html": system._(
+                    "<p>Attached is last month's customer service report.</p>"
+                ),
+                "email_from": company.email_formatted
+                or company.partner_id.email_formatted,
+                "recipient_ids": [(6, 0, recipients.ids)],
+                "auto_delete": True,
+            }
+        )
+        attachment = system["ir.attachment"].create(
+            {
+                "name": report_file_name(date_from, date_to),
+                "raw": content,
+                "mimetype": "application/vnd.openxmlformats-officedocument"
+                ".spreadsheetml.sheet",
+                # On the mail's own message: deleted with it once sent.
+                "res_model": "mail.message",
+                "res_id": mail.mail_message_id.id,
+            }
+        )
+        mail.attachment_ids = [(6, 0, attachment.ids)]
+        _logger.info(
+            "Monthly customer service report for %s queued to %s recipient(s)",
+            company.name,
+            len(recipients),
+        )
