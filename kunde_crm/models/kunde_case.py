@@ -376,19 +376,33 @@ class KundeCase(models.Model):
     def _check_company(self, fnames=None):
         # The fields the running write() or create() of this transaction may
         # have made inconsistent (kept on the cursor: no client can set it).
-        stack = self.env.cr.cache.get("kunde_case_company_check")
-        if fnames is None and stack:
-            fnames = stack[-1]
+        if fnames is None:
+            fnames = self._cursor_mark("kunde_case_company_check")
         return super()._check_company(fnames)
 
-    @contextmanager
     def _company_check_of(self, fnames):
-        stack = self.env.cr.cache.setdefault("kunde_case_company_check", [])
-        stack.append(fnames)
+        return self._mark_cursor("kunde_case_company_check", fnames)
+
+    @api.model
+    @contextmanager
+    def _mark_cursor(self, key, value):
+        """Say ``value`` about the work done inside, to the code it calls.
+
+        Kept on the database cursor (one transaction, one thread), not in the
+        context: nothing a client sends can set or change it. Nested uses
+        stack; ``_cursor_mark`` reads the innermost.
+        """
+        stack = self.env.cr.cache.setdefault(key, [])
+        stack.append(value)
         try:
             yield
         finally:
             stack.pop()
+
+    @api.model
+    def _cursor_mark(self, key, default=None):
+        stack = self.env.cr.cache.get(key)
+        return stack[-1] if stack else default
 
     def _check_accountant_write(self, vals):
         """Accountants without a Kundeservice group link and unlink invoices only."""

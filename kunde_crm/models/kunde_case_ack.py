@@ -30,7 +30,7 @@ class KundeCase(models.Model):
     # ------------------------------------------------------------------
     def _notify_by_email_get_headers(self, headers=None):
         headers = super()._notify_by_email_get_headers(headers=headers)
-        if self.env.context.get("kunde_auto_submitted"):
+        if self._cursor_mark("kunde_auto_submitted"):
             headers["Auto-Submitted"] = "auto-replied"
             headers["X-Auto-Response-Suppress"] = "All"
         return headers
@@ -100,32 +100,32 @@ class KundeCase(models.Model):
         rendered = template._generate_template(
             to_acknowledge.ids, ("subject", "body_html", "email_from")
         )
-        for case in to_acknowledge:
-            values = rendered[case.id]
-            # The sender is the company (the template's From), or the user
-            # when the company has no address: named here rather than looked
-            # up again by address.
-            author = (
-                case.company_id.partner_id
-                if case.company_id.email
-                else self.env.user.partner_id
-            )
-            # Queued, not sent inside the intake: the mail queue sends it
-            # right after (woken below), and a slow or absent SMTP server does
-            # not hold up the next incoming message.
-            case.with_context(
-                kunde_auto_submitted=True, mail_notify_force_send=False
-            ).message_post(
-                body=values["body_html"],
-                subject=values["subject"],
-                author_id=author.id,
-                email_from=values["email_from"] or None,
-                partner_ids=case.partner_id.ids,
-                subtype_id=subtype.id,
-                message_type="auto_comment",
-                email_layout_xmlid="mail.mail_notification_light",
-                mail_auto_delete=template.auto_delete,
-            )
+        # Marked as automatic replies (Auto-Submitted) while they are posted.
+        with self._mark_cursor("kunde_auto_submitted", True):
+            for case in to_acknowledge:
+                values = rendered[case.id]
+                # The sender is the company (the template's From), or the user
+                # when the company has no address: named here rather than looked
+                # up again by address.
+                author = (
+                    case.company_id.partner_id
+                    if case.company_id.email
+                    else self.env.user.partner_id
+                )
+                # Queued, not sent inside the intake: the mail queue sends it
+                # right after (woken below), and a slow or absent SMTP server does
+                # not hold up the next incoming message.
+                case.with_context(mail_notify_force_send=False).message_post(
+                    body=values["body_html"],
+                    subject=values["subject"],
+                    author_id=author.id,
+                    email_from=values["email_from"] or None,
+                    partner_ids=case.partner_id.ids,
+                    subtype_id=subtype.id,
+                    message_type="auto_comment",
+                    email_layout_xmlid="mail.mail_notification_light",
+                    mail_auto_delete=template.auto_delete,
+                )
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     @api.model

@@ -153,7 +153,7 @@ class KundeCase(models.Model):
                 "active_model": "account.move",
                 "active_ids": invoices.ids,
                 "default_reason": _("Case %(reference)s", reference=self.reference),
-                "kunde_case_id": self.id,
+                "default_kunde_case_id": self.id,
             },
         }
 

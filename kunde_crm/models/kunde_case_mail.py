@@ -142,10 +142,11 @@ class KundeCase(models.Model):
         values = self._customer_case_values(
             values,
             "email",
-            automatic=bool(self.env.context.get("kunde_automatic_email")),
+            automatic=bool(self._cursor_mark("kunde_automatic_email")),
         )
         return super().message_new(msg_dict, custom_values=values)
 
+    @api.returns("mail.message", lambda value: value.id)
     def message_post(self, **kwargs):
         self._check_customer_facing_post(kwargs)
         return super().message_post(**kwargs)
@@ -191,7 +192,7 @@ class KundeCase(models.Model):
                 self.filtered(lambda c: not c.date_first_response).sudo().write(
                     {"date_first_response": message.date}
                 )
-        elif not (author_is_staff or self.env.context.get("kunde_automatic_email")):
+        elif not (author_is_staff or self._cursor_mark("kunde_automatic_email")):
             # The customer wrote again (email, portal, RPC): a closed case
             # comes back to the queue within its team's reopen window; after
             # it the message starts a follow-up case instead.

@@ -27,9 +27,10 @@ class MailThread(models.AbstractModel):
         new_case = any(
             model == Case._name and not thread_id for model, thread_id, *_r in routes
         )
-        thread_id = super(
-            MailThread, self.with_context(kunde_automatic_email=automatic)
-        )._message_route_process(message, message_dict, routes)
+        # Known to the intake and the reopen rule through the cursor, where no
+        # client can set it (unlike the context).
+        with Case._mark_cursor("kunde_automatic_email", automatic):
+            thread_id = super()._message_route_process(message, message_dict, routes)
         if new_case and thread_id and not automatic:
             Case._request_acknowledgement()
         return thread_id

@@ -15,6 +15,7 @@ class ResUsers(models.Model):
         string="Customer Service Teams",
         compute="_compute_kunde_member_team_ids",
         compute_sudo=True,
+        groups="base.group_user",
         context={"active_test": False},
         help="The teams (archived ones included) this user is a member of.",
     )
@@ -23,6 +24,7 @@ class ResUsers(models.Model):
         string="Hidden Customer Service Teams",
         compute="_compute_kunde_hidden_team_ids",
         compute_sudo=True,
+        groups="base.group_user",
         context={"active_test": False},
         help="The members-only teams this user is not a member of.",
     )

@@ -178,6 +178,83 @@ class TestAttacks(KundeCrmCase, MockEmail):
                 self.assertNotIn(PRIVATE_SUBJECT, str(shown))
 
     # ------------------------------------------------------------------
+    # configuration models: only managers change them
+    # ------------------------------------------------------------------
+    @mute_logger("odoo.models", "odoo.addons.base.models.ir_rule")
+    def test_configuration_models_by_role(self):
+        records = {
+            "kunde.case.stage": self.stage_new,
+            "kunde.case.category": self.category,
+            "kunde.case.tag": self.env["kunde.case.tag"].create({"name": "VIP"}),
+            "kunde.team": self.team,
+            "kunde.sla.policy": self.env["kunde.sla.policy"].create(
+                {
+                    "name": "Standard",
+                    "first_response_hours": 8,
+                    "resolution_hours": 40,
+                }
+            ),
+        }
+        # Who reads each model (managers and the rest of staff read them all).
+        portal_reads = {"kunde.case.stage", "kunde.case.category"}
+        for role, user in self._users().items():
+            for model, record in records.items():
+                record = record.with_user(user)
+                with self.subTest(role=role, model=model):
+                    may_read = role not in ("portal", "public") or (
+                        role == "portal" and model in portal_reads
+                    )
+                    if role == "other_company" and "company_id" in record._fields:
+                        may_read = may_read and not record.sudo().company_id
+                    self.assertEqual(
+                        record.has_access("read"), may_read, f"{role} read {model}"
+                    )
+                    if role == "manager" or (role == "other_company" and may_read):
+                        # another company's manager shares what no company owns
+                        continue
+                    for operation, call in (
+                        ("write", lambda r=record: r.write({"name": "Hacked"})),
+                        ("unlink", lambda r=record: r.unlink()),
+                        ("create", lambda r=record: r.browse().create({"name": "N"})),
+                    ):
+                        if role == "other_company" and operation == "create":
+                            continue  # a manager, in their own company
+                        with (
+                            self.assertRaises(
+                                AccessError, msg=f"{role} may {operation} {model}"
+                            ),
+                            self.env.cr.savepoint(),
+                        ):
+                            call()
+
+    @mute_logger("odoo.models", "odoo.addons.base.models.ir_rule")
+    def test_team_membership_lists_are_staff_only(self):
+        for user in (self.portal, self.public):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    self.agent2.with_user(user).read(["kunde_member_team_ids"])
+                with self.assertRaises(AccessError):
+                    self.agent2.with_user(user).read(["kunde_hidden_team_ids"])
+
+    @mute_logger("odoo.models")
+    def test_client_context_keys_change_nothing(self):
+        """Keys our server code once read from the context, sent by a client."""
+        case = self._case(partner_id=self.portal.partner_id.id)
+        case.action_close()
+        case.with_user(self.portal).with_context(
+            kunde_automatic_email=True
+        ).message_post(
+            body="Hei igjen", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertFalse(case.is_closed, "the customer's message reopens the case")
+        headers = (
+            case.with_user(self.agent)
+            .with_context(kunde_auto_submitted=True)
+            ._notify_by_email_get_headers()
+        )
+        self.assertNotIn("Auto-Submitted", headers)
+
+    # ------------------------------------------------------------------
     # transient models: one user's export is not another's
     # ------------------------------------------------------------------
     @mute_logger("odoo.models", "odoo.addons.base.models.ir_rule")
