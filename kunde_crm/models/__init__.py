@@ -4,6 +4,7 @@ from . import (
     kunde_case,
     kunde_case_ack,
     kunde_case_category,
+    kunde_case_intake,
     kunde_case_invoice,
     kunde_case_mail,
     kunde_case_queue,
