@@ -103,32 +103,25 @@ class TestPerformances(QueryCountMixin, KundeCrmCase):
         )
         return team, cases
 
-    def _only_team(self, team):
-        """The agent belongs to this team alone, so My Queue is its cases."""
+    def _agents_queue(self, size):
+        """A team of ``size`` open cases, the agent's only team (so My Queue
+        and take-next see its cases alone)."""
+        team, _cases = self._team_with_cases(size)
         (self.env["kunde.team"].search([]) - team).member_ids = [
             Command.unlink(self.agent.id)
         ]
+        return team
 
     def test_my_queue_page(self):
-        def prepare(size):
-            team, _cases = self._team_with_cases(size)
-            self._only_team(team)
-            return team
-
         def run(team):
             result = self.Case.with_user(self.agent).web_search_read(
                 [("in_my_queue", "=", True)], self.queue_spec, limit=80
             )
             self.assertEqual(result["length"], len(team.case_ids))
 
-        self._assert_constant(prepare, run, 9)
+        self._assert_constant(self._agents_queue, run, 9)
 
     def test_board_grouped_by_stage(self):
-        def prepare(size):
-            team, _cases = self._team_with_cases(size)
-            self._only_team(team)
-            return team
-
         def run(team):
             groups = self.Case.with_user(self.agent).web_read_group(
                 [("team_id", "=", team.id), ("is_closed", "=", False)],
@@ -140,14 +133,11 @@ class TestPerformances(QueryCountMixin, KundeCrmCase):
                 len(team.case_ids),
             )
 
-        self._assert_constant(prepare, run, 4)
+        self._assert_constant(self._agents_queue, run, 4)
 
     def test_take_next(self):
         def prepare(size):
-            # One case more: the warm-up run takes the first.
-            team, _cases = self._team_with_cases(size + 1)
-            self._only_team(team)
-            return team
+            return self._agents_queue(size + 1)  # the warm-up run takes one
 
         def run(team):
             action = self.Case.with_user(self.agent).action_take_next()
