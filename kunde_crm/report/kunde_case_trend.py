@@ -1,7 +1,9 @@
 from datetime import datetime, time, timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from .kunde_case_xlsx import report_env
 
 
 class KundeCaseTrend(models.TransientModel):
@@ -38,7 +40,7 @@ class KundeCaseTrend(models.TransientModel):
         """UTC datetimes [start, end) of a period and of the one before it."""
         if date_from > date_to:
             raise ValidationError(
-                _("The start date must be on or before the end date.")
+                self.env._("The start date must be on or before the end date.")
             )
         tz_now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
         offset = tz_now.utcoffset() or timedelta()
@@ -114,7 +116,7 @@ class KundeCaseTrend(models.TransientModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "kunde_crm.kunde_case_trend_action_list"
         )
-        action["display_name"] = _(
+        action["display_name"] = report_env(self.env)._(
             "Trend by category, %(date_from)s to %(date_to)s, vs. the period before",
             date_from=fields.Date.to_string(date_from),
             date_to=fields.Date.to_string(date_to),
@@ -141,7 +143,7 @@ class KundeCaseTrendWizard(models.TransientModel):
         for wizard in self:
             if wizard.date_from > wizard.date_to:
                 raise ValidationError(
-                    _("The start date must be on or before the end date.")
+                    self.env._("The start date must be on or before the end date.")
                 )
 
     def action_show(self):

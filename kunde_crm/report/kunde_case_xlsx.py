@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 import pytz
 import xlsxwriter
 
-from odoo import _
 from odoo.tools import SQL
 
 CHUNK = 5000
@@ -28,6 +27,7 @@ class KundeCaseXlsxReport:
     """Build the workbook for cases matching ``domain`` received in a period."""
 
     def __init__(self, env, date_from, date_to, domain=None, include_cases=False):
+        env = report_env(env)
         self.env = env
         self.date_from = date_from
         self.date_to = date_to
@@ -127,11 +127,13 @@ class KundeCaseXlsxReport:
     # sheets
     # ------------------------------------------------------------------
     def _sheet_summary(self, workbook, total):
-        sheet = workbook.add_worksheet(_("Summary"))
+        sheet = workbook.add_worksheet(self.env._("Summary"))
         sheet.set_column(0, 0, 42)
         sheet.set_column(1, 1, 18)
-        sheet.write_string(0, 0, _("Customer service report"), self.formats["title"])
-        sheet.write_string(1, 0, _("Period"))
+        sheet.write_string(
+            0, 0, self.env._("Customer service report"), self.formats["title"]
+        )
+        sheet.write_string(1, 0, self.env._("Period"))
         sheet.write_datetime(
             1,
             1,
@@ -146,19 +148,21 @@ class KundeCaseXlsxReport:
         )
         row = 3
         if not total:
-            sheet.write_string(row, 0, _("No cases were received in this period."))
+            sheet.write_string(
+                row, 0, self.env._("No cases were received in this period.")
+            )
             return
         closed = self.Case.search_count(self.domain + [("is_closed", "=", True)])
         fr_median, fr_p90 = self._percentiles("hours_to_first_response")
         cl_median, cl_p90 = self._percentiles("hours_to_close")
         lines = [
-            (_("Cases received"), total, "int"),
-            (_("Open"), total - closed, "int"),
-            (_("Closed"), closed, "int"),
-            (_("Hours to first response, median"), fr_median, "hours"),
-            (_("Hours to first response, 90th percentile"), fr_p90, "hours"),
-            (_("Hours to close, median"), cl_median, "hours"),
-            (_("Hours to close, 90th percentile"), cl_p90, "hours"),
+            (self.env._("Cases received"), total, "int"),
+            (self.env._("Open"), total - closed, "int"),
+            (self.env._("Closed"), closed, "int"),
+            (self.env._("Hours to first response, median"), fr_median, "hours"),
+            (self.env._("Hours to first response, 90th percentile"), fr_p90, "hours"),
+            (self.env._("Hours to close, median"), cl_median, "hours"),
+            (self.env._("Hours to close, 90th percentile"), cl_p90, "hours"),
         ]
         if "sla_kept" in self.Case._fields:
             kept = self.Case._read_group(
@@ -167,16 +171,20 @@ class KundeCaseXlsxReport:
                 ["sla_kept:avg"],
             )[0][0]
             lines.append(
-                (_("SLA kept"), kept / 100.0 if kept is not None else None, "percent")
+                (
+                    self.env._("SLA kept"),
+                    kept / 100.0 if kept is not None else None,
+                    "percent",
+                )
             )
-        self.header(sheet, row, [_("Figure"), _("Value")], [42, 18])
+        self.header(sheet, row, [self.env._("Figure"), self.env._("Value")], [42, 18])
         for label, value, fmt in lines:
             row += 1
             sheet.write_string(row, 0, label)
             self.number(sheet, row, 1, value, self.formats[fmt])
 
     def _sheet_categories(self, workbook):
-        sheet = workbook.add_worksheet(_("Categories"))
+        sheet = workbook.add_worksheet(self.env._("Categories"))
         counts = self.env["kunde.case.trend"]._count_by_category(
             self.date_from, self.date_to, self.base_domain
         )
@@ -185,17 +193,21 @@ class KundeCaseXlsxReport:
             key=lambda item: (-item[1][0], item[0].complete_name or ""),
         )
         titles = [
-            _("Category"),
-            _("Cases in period"),
-            _("Previous period"),
-            _("Change (%)"),
+            self.env._("Category"),
+            self.env._("Cases in period"),
+            self.env._("Previous period"),
+            self.env._("Change (%)"),
         ]
         self.header(sheet, 0, titles, [40, 16, 16, 14])
         if not rows:
-            sheet.write_string(1, 0, _("No cases were received in this period."))
+            sheet.write_string(
+                1, 0, self.env._("No cases were received in this period.")
+            )
             return
         for index, (category, (now, before, _kept)) in enumerate(rows, start=1):
-            self.text(sheet, index, 0, category.complete_name or _("(no category)"))
+            self.text(
+                sheet, index, 0, category.complete_name or self.env._("(no category)")
+            )
             sheet.write_number(index, 1, now)
             sheet.write_number(index, 2, before)
             change = (now - before) / before if before else None
@@ -203,7 +215,7 @@ class KundeCaseXlsxReport:
         last = len(rows)
         sheet.autofilter(0, 0, last, 3)
         chart = workbook.add_chart({"type": "column"})
-        sheet_name = _("Categories")
+        sheet_name = self.env._("Categories")
         for col, name in ((1, titles[1]), (2, titles[2])):
             chart.add_series(
                 {
@@ -213,13 +225,13 @@ class KundeCaseXlsxReport:
                 }
             )
         chart.set_title(
-            {"name": _("Cases per category: this period and the one before")}
+            {"name": self.env._("Cases per category: this period and the one before")}
         )
         chart.set_size({"width": 760, "height": 380})
         sheet.insert_chart(1, 5, chart)
 
     def _sheet_weeks(self, workbook):
-        sheet = workbook.add_worksheet(_("Weeks"))
+        sheet = workbook.add_worksheet(self.env._("Weeks"))
         groups = self.Case._read_group(
             self.domain, ["date_received:week", "category_id"], ["__count"]
         )
@@ -229,12 +241,14 @@ class KundeCaseXlsxReport:
         top = sorted(totals, key=lambda c: -totals[c])[:TOP_CATEGORIES]
         weeks = sorted({week for week, _category, _count in groups})
         by_cell = {(week, category): count for week, category, count in groups}
-        titles = [_("Week starting")] + [
-            c.complete_name or _("(no category)") for c in top
+        titles = [self.env._("Week starting")] + [
+            c.complete_name or self.env._("(no category)") for c in top
         ]
         self.header(sheet, 0, titles, [16] + [22] * len(top))
         if not weeks:
-            sheet.write_string(1, 0, _("No cases were received in this period."))
+            sheet.write_string(
+                1, 0, self.env._("No cases were received in this period.")
+            )
             return
         for row, week in enumerate(weeks, start=1):
             sheet.write_datetime(row, 0, week, self.formats["date"])
@@ -242,7 +256,7 @@ class KundeCaseXlsxReport:
                 sheet.write_number(row, col, by_cell.get((week, category), 0))
         sheet.autofilter(0, 0, len(weeks), len(top))
         chart = workbook.add_chart({"type": "line"})
-        sheet_name = _("Weeks")
+        sheet_name = self.env._("Weeks")
         for col in range(1, len(top) + 1):
             chart.add_series(
                 {
@@ -252,12 +266,12 @@ class KundeCaseXlsxReport:
                     "marker": {"type": "circle"},
                 }
             )
-        chart.set_title({"name": _("Cases per week, top categories")})
+        chart.set_title({"name": self.env._("Cases per week, top categories")})
         chart.set_size({"width": 760, "height": 380})
         sheet.insert_chart(1, len(top) + 2, chart)
 
     def _sheet_agents(self, workbook):
-        sheet = workbook.add_worksheet(_("Agents"))
+        sheet = workbook.add_worksheet(self.env._("Agents"))
         groups = self.Case._read_group(
             self.domain,
             ["user_id", "is_closed"],
@@ -279,18 +293,18 @@ class KundeCaseXlsxReport:
             total[4] += cl_sum or 0.0
             total[5] += cl_n
         titles = [
-            _("Agent"),
-            _("Cases"),
-            _("Closed"),
-            _("Average hours to first response"),
-            _("Average hours to close"),
+            self.env._("Agent"),
+            self.env._("Cases"),
+            self.env._("Closed"),
+            self.env._("Average hours to first response"),
+            self.env._("Average hours to close"),
         ]
         self.header(sheet, 0, titles, [30, 12, 12, 22, 22])
         ordered = sorted(agents.items(), key=lambda item: -item[1][0])
         for row, (user, (count, closed, fr_sum, fr_n, cl_sum, cl_n)) in enumerate(
             ordered, start=1
         ):
-            self.text(sheet, row, 0, user.name if user else _("(unassigned)"))
+            self.text(sheet, row, 0, user.name if user else self.env._("(unassigned)"))
             sheet.write_number(row, 1, count)
             sheet.write_number(row, 2, closed)
             self.number(
@@ -303,10 +317,10 @@ class KundeCaseXlsxReport:
             sheet.autofilter(0, 0, len(ordered), 4)
 
     def _sheet_channels(self, workbook):
-        sheet = workbook.add_worksheet(_("Channels"))
+        sheet = workbook.add_worksheet(self.env._("Channels"))
         labels = dict(self.Case._fields["channel"]._description_selection(self.env))
         groups = self.Case._read_group(self.domain, ["channel"], ["__count"])
-        self.header(sheet, 0, [_("Channel"), _("Cases")], [24, 12])
+        self.header(sheet, 0, [self.env._("Channel"), self.env._("Cases")], [24, 12])
         ordered = sorted(groups, key=lambda g: -g[1])
         for row, (channel, count) in enumerate(ordered, start=1):
             self.text(sheet, row, 0, labels.get(channel, channel))
@@ -315,21 +329,21 @@ class KundeCaseXlsxReport:
             sheet.autofilter(0, 0, len(ordered), 1)
 
     def _sheet_cases(self, workbook):
-        sheet = workbook.add_worksheet(_("Cases"))
+        sheet = workbook.add_worksheet(self.env._("Cases"))
         titles = [
-            _("Reference"),
-            _("Subject"),
-            _("Received"),
-            _("Closed"),
-            _("Customer"),
-            _("Category"),
-            _("Channel"),
-            _("Team"),
-            _("Agent"),
-            _("Stage"),
-            _("Hours to first response"),
-            _("Hours to close"),
-            _("Invoices"),
+            self.env._("Reference"),
+            self.env._("Subject"),
+            self.env._("Received"),
+            self.env._("Closed"),
+            self.env._("Customer"),
+            self.env._("Category"),
+            self.env._("Channel"),
+            self.env._("Team"),
+            self.env._("Agent"),
+            self.env._("Stage"),
+            self.env._("Hours to first response"),
+            self.env._("Hours to close"),
+            self.env._("Invoices"),
         ]
         self.header(
             sheet, 0, titles, [14, 40, 17, 17, 32, 30, 14, 18, 22, 18, 14, 14, 26]
@@ -391,7 +405,9 @@ class KundeCaseXlsxReport:
         if row:
             sheet.autofilter(0, 0, row, len(titles) - 1)
         else:
-            sheet.write_string(1, 0, _("No cases were received in this period."))
+            sheet.write_string(
+                1, 0, self.env._("No cases were received in this period.")
+            )
 
     _CASE_COLUMNS = (
         "reference",
@@ -496,6 +512,21 @@ class KundeCaseXlsxReport:
             field = name_field[model]
             for record in self.env[model].browse(sorted(ids)).read([field]):
                 names[(model, record["id"])] = record[field]
+
+
+def report_env(env):
+    """The environment a report is written in: one language for the whole file.
+
+    The context's language, else the user's. A call over RPC often carries no
+    ``lang`` in its context, and Odoo's ``_()`` then guesses the language from
+    the caller's local variables: a loop variable ``user`` made the Agents
+    sheet come out in the last agent's language. Every text of a report is
+    translated with ``self.env._()`` in this environment instead.
+    """
+    lang = env.context.get("lang") or env.user.lang or "en_US"
+    if lang == env.context.get("lang"):
+        return env
+    return env(context=dict(env.context, lang=lang))
 
 
 def last_month(today):

@@ -1,8 +1,11 @@
 from datetime import timedelta
+from pathlib import Path
 
 from odoo import fields
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
+
+NB_PO = Path(__file__).parents[1] / "i18n" / "nb.po"
 
 DISABLED_MAIL_CONTEXT = {
     "tracking_disable": True,
@@ -11,6 +14,18 @@ DISABLED_MAIL_CONTEXT = {
     "mail_notrack": True,
     "no_reset_password": True,
 }
+
+
+def load_norwegian(env):
+    """Activate bokmål and load kunde_crm's nb.po into the database.
+
+    A test that needs Norwegian sets it up itself: the database it runs in may
+    have English only (as Odoo's runner is often used), with no nb_NO to use.
+    """
+    env["res.lang"]._activate_lang("nb_NO")
+    env["ir.module.module"].search([("name", "=", "kunde_crm")])._update_translations(
+        ["nb_NO"]
+    )
 
 
 class KundeCrmCase(TransactionCase):

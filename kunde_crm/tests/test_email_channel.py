@@ -13,7 +13,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import KundeCrmCase
+from .common import KundeCrmCase, load_norwegian
 
 DATA = Path(__file__).parent / "data"
 ALIAS = "kundeservice@kunde.example"
@@ -493,7 +493,7 @@ class TestEmailChannel(KundeCrmCase, MockEmail):
             self.assertIn(case.reference, rendered["subject"])
             self.assertIn(case.partner_id.name, rendered["body_html"])
         # Norwegian customers get the Norwegian text.
-        self.env["res.lang"]._activate_lang("nb_NO")
+        load_norwegian(self.env)
         case.partner_id.lang = "nb_NO"
         template = self.env.ref("kunde_crm.mail_template_answer_solved")
         lang = template._render_lang(case.ids)[case.id]

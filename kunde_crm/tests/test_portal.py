@@ -29,6 +29,7 @@ class TestPortal(HttpCase):
             name="Kari Kunde",
             email="kari@fjord.example",
             password="kunde1-pw",
+            lang="en_US",  # the pages' English messages are checked
         )
         cls.customer_1.partner_id.parent_id = cls.company_1
         cls.customer_2 = new_test_user(
@@ -38,6 +39,7 @@ class TestPortal(HttpCase):
             name="Ola Kunde",
             email="ola@nordlys.example",
             password="kunde2-pw",
+            lang="en_US",  # the pages' English messages are checked
         )
         cls.customer_2.partner_id.parent_id = cls.company_2
         cls.public_category = cls.env["kunde.case.category"].create(

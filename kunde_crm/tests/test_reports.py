@@ -6,15 +6,17 @@ import zipfile
 from datetime import date, datetime
 
 import openpyxl
+import polib
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import KundeCrmCase
+from .common import NB_PO, KundeCrmCase, load_norwegian
 
 INJECTION = '=HYPERLINK("http://x","y")'
+SHEETS = ("Summary", "Categories", "Weeks", "Agents", "Channels", "Cases")
 
 
 @tagged("post_install", "-at_install")
@@ -30,6 +32,7 @@ class TestReports(KundeCrmCase):
             "kc_rep_viewer",
             groups="kunde_crm.kunde_crm_group_viewer",
             name="Rapportleser",
+            lang="en_US",  # the English workbook, whatever the database's default
         )
         cls.company_b = cls.env["res.company"].create({"name": "Selskap B AS"})
         cls.team_company_b = cls.env["kunde.team"].create(
@@ -94,10 +97,7 @@ class TestReports(KundeCrmCase):
         self.assertEqual(
             wizard.file_name, "kundeservice-rapport-2026-03-01-2026-03-31.xlsx"
         )
-        self.assertEqual(
-            book.sheetnames[:6],
-            ["Summary", "Categories", "Weeks", "Agents", "Channels", "Cases"],
-        )
+        self.assertEqual(book.sheetnames[:6], list(SHEETS))
         # Totals equal an independent ORM count of what the user may read.
         expected = self.Case.with_user(self.viewer).search_count(
             [
@@ -309,18 +309,60 @@ class TestReports(KundeCrmCase):
         self.assertEqual(book["Cases"].max_row - 1, len(selected))
 
     def test_headers_in_norwegian(self):
-        self.env["res.lang"]._activate_lang("nb_NO")
-        self.env["ir.module.module"].search(
-            [("name", "=", "kunde_crm")]
-        )._update_translations(["nb_NO"])
+        load_norwegian(self.env)
         self.viewer.lang = "nb_NO"
         _wizard, _content, book = self._generate(include_cases=True)
         self.assertEqual(book.sheetnames[0], "Sammendrag")
         self.assertEqual(book["Saker"]["A1"].value, "Saksnummer")
 
+    def test_norwegian_user_without_lang_in_context_gets_all_norwegian(self):
+        """As over JSON-RPC from a script: a Norwegian user, no ``lang`` in the
+        context. Every sheet is in the user's language, the Agents headers too
+        (Odoo's ``_()`` would guess from the loop variable ``user``, an agent
+        who reads English)."""
+        load_norwegian(self.env)
+        self.viewer.lang = "nb_NO"
+        self.agent.lang = "en_US"
+        nb = {
+            entry.msgid: entry.msgstr
+            for entry in polib.pofile(str(NB_PO))
+            if entry.msgstr.strip() and not entry.obsolete
+        }
+        wizard = self.env["kunde.case.report.wizard"].with_user(self.viewer)
+        self.assertNotIn("lang", wizard.env.context)
+        _wizard, _content, book = self._generate(include_cases=True)
+        self.assertEqual(book.sheetnames, [nb[name] for name in SHEETS])
+        agents = book[nb["Agents"]]
+        self.assertEqual(
+            [cell.value for cell in agents[1]],
+            [
+                nb[title]
+                for title in (
+                    "Agent",
+                    "Cases",
+                    "Closed",
+                    "Average hours to first response",
+                    "Average hours to close",
+                )
+            ],
+        )
+        agent_names = [row[0] for row in agents.iter_rows(values_only=True)]
+        self.assertIn(nb["(unassigned)"], agent_names)
+        # No English term of ours anywhere: titles, labels, stages, channels.
+        english = {msgid for msgid, msgstr in nb.items() if msgid != msgstr}
+        texts = {
+            value
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if isinstance(value, str)
+        }
+        self.assertFalse(texts & english, f"English in the workbook: {texts & english}")
+        self.assertIn(nb["Solved"], texts)  # the closed case's stage, translated
+
     def test_monthly_report_mailed(self):
         recipient = self.env["res.partner"].create(
-            {"name": "Ledelsen", "email": "ledelsen@example.no"}
+            {"name": "Ledelsen", "email": "ledelsen@example.no", "lang": "en_US"}
         )
         self.env.company.kunde_report_partner_ids = recipient
         with freeze_time("2026-04-01 05:00:00"):

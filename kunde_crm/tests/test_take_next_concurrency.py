@@ -4,29 +4,49 @@ Odoo's test cursor would serialise everything, so these threads open their own
 PostgreSQL connections, exactly as several server workers would, and retry on
 serialisation failures as Odoo's RPC layer does. The data is committed on
 purpose (hence the pylint exception) and removed again afterwards.
+
+The same test runs under pytest-odoo and under Odoo's own runner
+(``odoo-bin --test-tags``). The latter holds the registry lock
+(``Registry._lock``) in the main thread for the whole run, and every new
+environment in another thread looks its registry up under that lock: the
+agents would wait for it forever. While they run, the loaded registry is
+shared without the lock, as ``Registry.enter_test_mode()`` does for the HTTP
+threads of Odoo's browser tests.
 """
 
 # pylint: disable=invalid-commit
 import threading
+import time
 from collections import Counter
+from contextlib import contextmanager
 from functools import partial
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import config
 
 AGENTS = 6
 CASES = 240
+TIMEOUT = 120  # seconds for all the takes; they need a few
+
+
+@contextmanager
+def registry_open_to_threads():
+    """Let other threads use the loaded registry while the runner holds its lock."""
+    with patch.object(Registry, "_lock", DummyRLock()):
+        yield
 
 
 @tagged("post_install", "-at_install")
 class TestTakeNextConcurrency(BaseCase):
     def setUp(self):
         super().setUp()
-        self.db = sql_db.db_connect(get_db_name())
-        with self.db.cursor() as cr:
+        self.registry = Registry(get_db_name())
+        self.assertFalse(self.registry.in_test_mode(), "real cursors needed")
+        with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             agent_group = env.ref("kunde_crm.kunde_crm_group_agent")
             users = (
@@ -57,7 +77,7 @@ class TestTakeNextConcurrency(BaseCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.db.cursor() as cr:
+        with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
             env["kunde.case"].browse(self.case_ids).unlink()
             env["kunde.team"].browse(self.team_id).unlink()
@@ -69,9 +89,9 @@ class TestTakeNextConcurrency(BaseCase):
 
     def _agent_loop(self, uid, barrier, taken, errors):
         try:
-            barrier.wait()
+            barrier.wait(timeout=TIMEOUT)
             while True:
-                with self.db.cursor() as cr:
+                with self.registry.cursor() as cr:
                     env = api.Environment(cr, uid, {})
                     result = retrying(partial(env["kunde.case"].action_take_next), env)
                     cr.commit()
@@ -86,17 +106,26 @@ class TestTakeNextConcurrency(BaseCase):
         taken, errors = [], []
         threads = [
             threading.Thread(
-                target=self._agent_loop, args=(uid, barrier, taken, errors)
+                target=self._agent_loop,
+                args=(uid, barrier, taken, errors),
+                name=f"kunde_crm agent {uid}",
+                daemon=True,  # a stuck agent must not keep the test run alive
             )
             for uid in self.user_ids
         ]
         # As on a production server: each take locks and assigns in a short
         # transaction of its own (see kunde.case._take_queue_head).
-        with patch.dict(config.options, {"test_enable": False}):
+        with (
+            patch.dict(config.options, {"test_enable": False}),
+            registry_open_to_threads(),
+        ):
             for thread in threads:
                 thread.start()
+            deadline = time.monotonic() + TIMEOUT
             for thread in threads:
-                thread.join(timeout=300)
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            stuck = [thread.name for thread in threads if thread.is_alive()]
+        self.assertFalse(stuck, "agents still waiting: a lock is never released")
         self.assertFalse(errors, errors)
         case_ids = [case_id for _uid, case_id in taken]
         duplicates = [cid for cid, n in Counter(case_ids).items() if n > 1]
@@ -106,7 +135,7 @@ class TestTakeNextConcurrency(BaseCase):
         # More than one agent got work: the takes really ran side by side.
         self.assertGreater(len({uid for uid, _cid in taken}), 1)
         # Each case is assigned to exactly the agent who was told it took it.
-        with self.db.cursor() as cr:
+        with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             cases = env["kunde.case"].browse(self.case_ids)
             owner = {cid: uid for uid, cid in taken}

@@ -1,5 +1,9 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
+# The tours read English labels ("In progress") and type US dates (03/31/2026):
+# their users say so, whatever language the database gives new users.
+TOUR_LANG = "en_US"
+
 
 @tagged("post_install", "-at_install")
 class TestAgentTour(HttpCase):
@@ -10,6 +14,7 @@ class TestAgentTour(HttpCase):
             groups="kunde_crm.kunde_crm_group_agent",
             name="Tour Agent",
             email="tour.agent@example.no",
+            lang=TOUR_LANG,
         )
         team = self.env["kunde.team"].create(
             {"name": "Tour team", "member_ids": [(6, 0, agent.ids)]}
@@ -51,6 +56,7 @@ class TestPortalAndManagerTours(HttpCase):
             groups="base.group_portal",
             name="Kari Kunde",
             email="kari.tour@example.no",
+            lang=TOUR_LANG,
         )
         self.start_tour(
             "/my/cases", "kunde_crm_portal_new_case_tour", login="tour_customer"
@@ -85,6 +91,7 @@ class TestPortalAndManagerTours(HttpCase):
             "tour_manager",
             groups="kunde_crm.kunde_crm_group_manager",
             name="Leder Lise",
+            lang=TOUR_LANG,
         )
         self.env["kunde.case"].create(
             {"name": "Sak i mars", "date_received": "2026-03-10 10:00:00"}

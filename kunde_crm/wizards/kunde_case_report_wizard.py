@@ -1,10 +1,10 @@
 import base64
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..report.kunde_case_xlsx import KundeCaseXlsxReport, last_month
+from ..report.kunde_case_xlsx import KundeCaseXlsxReport, last_month, report_env
 
 _logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class KundeCaseReportWizard(models.TransientModel):
                 and wizard.date_from > wizard.date_to
             ):
                 raise ValidationError(
-                    _("The start date must be on or before the end date.")
+                    self.env._("The start date must be on or before the end date.")
                 )
 
     def _selected_cases(self):
@@ -102,7 +102,7 @@ class KundeCaseReportWizard(models.TransientModel):
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
-            "name": _("Customer Service Report"),
+            "name": report_env(self.env)._("Customer Service Report"),
         }
 
     @api.model
