@@ -1,8 +1,9 @@
 """Rebuild kunde_crm/i18n/nb.po from a freshly exported .pot, keeping every translation.
 
 Usage: python scripts/i18n_merge.py ADDON_DIR [NEW.pot]
-Copies NEW.pot (default: ADDON_DIR/i18n/<addon>.pot) over the addon's .pot, rewrites nb.po
-in the .pot's order and references, and lists the terms still to translate.
+Copies NEW.pot (default: ADDON_DIR/i18n/<addon>.pot) over the addon's .pot,
+rewrites nb.po in the .pot's order and references, and lists the terms still to
+translate.
 """
 
 import shutil

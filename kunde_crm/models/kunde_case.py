@@ -325,9 +325,12 @@ class KundeCase(models.Model):
             # Customers (portal, or RPC as a portal user) set only what the
             # portal form offers; the rest is decided for them, in one place.
             # Defaults sent in their context would bypass that: dropped.
-            cases = self.with_context(
-                {k: v for k, v in self.env.context.items() if k[:8] != "default_"}
-            )
+            context = {
+                key: value
+                for key, value in self.env.context.items()
+                if not key.startswith("default_")
+            }
+            cases = self.with_env(self.env(context=context))
             vals_list = [
                 cases._customer_case_values(cases._customer_fields_only(vals), "portal")
                 for vals in vals_list
@@ -348,24 +351,24 @@ class KundeCase(models.Model):
 
     def write(self, vals):
         self._check_accountant_write(vals)
+        cases = self
         if vals.get("user_id") and "stage_id" not in vals:
             # Assigning (the form, a kanban drag, RPC, Take, Take next) moves a
             # case still in its team's first open stage on, in one write per
             # team and stage (one tracking message, one company check).
-            for (team, stage), cases in self.grouped(
+            for (team, stage), group in self.grouped(
                 lambda case: (case.team_id, case.stage_id)
             ).items():
-                cases._write_checked(
-                    dict(vals, **self._assignment_values(team, stage.id))
-                )
-            return True
-        return self._write_checked(vals)
-
-    def _write_checked(self, vals):
-        """write() with the company check of the fields that can have changed."""
+                moved = self._assignment_values(team, stage.id)
+                if moved:
+                    group.write(dict(vals, **moved))
+                    cases -= group
+            if not cases:
+                return True
+        # The company check of the fields that can have changed.
         fnames = None if COMPANY_SOURCES & vals.keys() else list(vals)
         with self._company_check_of(fnames):
-            return super().write(vals)
+            return super(KundeCase, cases).write(vals)
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
