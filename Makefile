@@ -6,7 +6,8 @@ SHELL := /bin/bash
 
 help:
 	@echo "make run          set up everything, create database 'kunde_crm' with demo data, serve http://localhost:8069"
-	@echo "make test         set up everything, run the addon tests, the black-box tests and the linters"
+	@echo "make test         set up everything; stage 1: addon tests (pytest-odoo), black-box tests, linters;"
+	@echo "                  stage 2: addon tests with Odoo's own runner beside l10n_no, crm, sales, website, calendar"
 	@echo "make lint         ruff + pylint-odoo mandatory checks"
 	@echo "make bench        200,000 cases side by side with helpdesk_mgmt -> bench/RESULTS.md (CASES=20000 for a quick run)"
 

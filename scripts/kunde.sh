@@ -18,6 +18,12 @@ RUN_DB="${KUNDE_CRM_DB:-kunde_crm}"
 TEST_DB="${KUNDE_CRM_TEST_DB:-kunde_crm_test}"
 HTTP_PORT="${KUNDE_CRM_PORT:-8069}"
 BASE_MODULES="base,mail,portal,account,resource"
+# The second stage of make test runs the addon's tests with Odoo's own runner in a
+# database that also holds the apps a Norwegian company runs beside us.
+NEIGHBOUR_MODULES="l10n_no,crm,sale_management,website,calendar"
+# A Norwegian company also gets Peppol e-invoicing (account_peppol installs itself
+# for Norway), which needs phonenumbers: not in Odoo's requirements.txt.
+NEIGHBOUR_PY_PACKAGES="phonenumbers>=8.13,<10"
 # The first language is the database default: English, with Norwegian installed beside it.
 LANGUAGES="en_US,nb_NO"
 UPSTREAM_URL="https://github.com/odoo/odoo.git"
@@ -228,16 +234,59 @@ ensure_template() {
     drop_db "$building"
     log "building template database $TEMPLATE_DB ($BASE_MODULES, no demo data; about a minute)"
     odoo -d "$building" -i "$BASE_MODULES" --without-demo=all --load-language="$LANGUAGES" \
-        --stop-after-init --log-level=warn
+        --stop-after-init --log-level=warn || die "could not build $building"
     psql_q "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE_DB\"" >/dev/null
     mkdir -p "$DATA_DIR/filestore"
     if [ -d "$DATA_DIR/filestore/$building" ]; then mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$TEMPLATE_DB"; fi
 }
 
+# The apps template: a Norwegian company (the company in Norway before account
+# chooses its chart, so it gets the Norwegian chart and NOK; users in
+# Europe/Oslo), with the apps it runs beside us. English only, no demo data: the
+# tests must load Norwegian themselves and build every record they use.
+neighbour_template_name() {  # keyed on the modules, the Odoo source and how it is built
+    local key
+    key="$( (echo "$ODOO_SRC|$BASE_MODULES,$NEIGHBOUR_MODULES"; cat "$ODOO_SRC/odoo/release.py"
+        declare -f ensure_neighbour_template) | sha256sum | cut -c1-10)"
+    echo "kunde_crm_apps_$key"
+}
+
+ensure_neighbour_template() {
+    NEIGHBOUR_TEMPLATE_DB="$(neighbour_template_name)"
+    if db_exists "$NEIGHBOUR_TEMPLATE_DB"; then return; fi
+    local building="${NEIGHBOUR_TEMPLATE_DB}_building"
+    drop_db "$building"
+    log "building template database $NEIGHBOUR_TEMPLATE_DB ($BASE_MODULES,$NEIGHBOUR_MODULES;" \
+        "a Norwegian company, no demo data; a few minutes, once)"
+    "$VENV/bin/python" -c 'import phonenumbers' 2>/dev/null ||
+        "$VENV/bin/pip" install -q "$NEIGHBOUR_PY_PACKAGES" || die "pip install $NEIGHBOUR_PY_PACKAGES failed"
+    odoo -d "$building" -i base --without-demo=all --stop-after-init --log-level=warn ||
+        die "could not create $building"
+    # What Odoo's database manager does for a new database in Norway.
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" -d "$building" --no-http \
+        --log-level=warn >/dev/null <<'PY' || die "could not make $building's company Norwegian"
+env.company.write({"country_id": env.ref("base.no").id, "currency_id": env.ref("base.NOK").id})
+env["res.users"].with_context(active_test=False).search([]).write({"tz": "Europe/Oslo"})
+env.cr.commit()
+PY
+    odoo -d "$building" -i "$BASE_MODULES,$NEIGHBOUR_MODULES" --without-demo=all \
+        --stop-after-init --log-level=warn || die "could not install the apps in $building"
+    # Before its browser tests, Odoo's runner builds every asset bundle of the
+    # database (minutes, with website). Built here once, every copy reuses them.
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" -d "$building" --no-http \
+        --log-level=warn >/dev/null <<'PY' || die "could not build the asset bundles of $building"
+env["ir.qweb"]._pregenerate_assets_bundles()
+env.cr.commit()
+PY
+    psql_q "ALTER DATABASE \"$building\" RENAME TO \"$NEIGHBOUR_TEMPLATE_DB\"" >/dev/null
+    mkdir -p "$DATA_DIR/filestore"
+    if [ -d "$DATA_DIR/filestore/$building" ]; then
+        mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$NEIGHBOUR_TEMPLATE_DB"
+    fi
+}
+
 clone_db() {  # clone_db TEMPLATE NEW
-    drop_db "$2"
-    createdb -T "$1" "$2"
-    copy_filestore "$1" "$2"
+    drop_db "$2" && createdb -T "$1" "$2" && copy_filestore "$1" "$2"
 }
 
 setup() {
@@ -292,14 +341,18 @@ cmd_lint() {
     (cd "$REPO" && "$VENV/bin/pylint" --rcfile="$REPO/.pylintrc-mandatory" kunde_crm)
 }
 
-cmd_test() {
-    setup
+free_port() {
+    "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Stage 1: pytest-odoo on the base modules, the black-box tests, the linters.
+test_stage_pytest() {
     ensure_template
     log "fresh test database '$TEST_DB' from $TEMPLATE_DB, installing kunde_crm"
-    clone_db "$TEMPLATE_DB" "$TEST_DB"
-    odoo -d "$TEST_DB" -i kunde_crm --without-demo=all --stop-after-init --log-level=warn
+    clone_db "$TEMPLATE_DB" "$TEST_DB" || return 1
+    odoo -d "$TEST_DB" -i kunde_crm --without-demo=all --stop-after-init --log-level=warn || return 1
     # The black-box tests get their own copy, so both suites start from the same state.
-    clone_db "$TEST_DB" "${TEST_DB}_e2e"
+    clone_db "$TEST_DB" "${TEST_DB}_e2e" || return 1
     local rc=0
     log "addon tests (pytest-odoo, real PostgreSQL)"
     (cd "$REPO" && "$VENV/bin/python" -m pytest -p no:cacheprovider --odoo-config="$ODOO_CONF" \
@@ -307,6 +360,110 @@ cmd_test() {
     log "black-box tests (running server over JSON-RPC)"
     (cd "$REPO" && KUNDE_CRM_E2E_DB="${TEST_DB}_e2e" "$VENV/bin/python" -m pytest -p no:cacheprovider tests) || rc=$?
     cmd_lint || rc=$?
+    return "$rc"
+}
+
+# Stage 2: the addon's tests with Odoo's own runner, as integrators and Odoo CI
+# run them, in a database that also holds the apps of a Norwegian company.
+test_stage_odoo_runner() {
+    ensure_neighbour_template
+    local db="${TEST_DB}_apps" log="$RUN_DIR/odoo-runner-tests.log" port rc=0
+    log "fresh database '$db' from $NEIGHBOUR_TEMPLATE_DB, installing kunde_crm"
+    clone_db "$NEIGHBOUR_TEMPLATE_DB" "$db" || return 1
+    odoo -d "$db" -i kunde_crm --without-demo=all --stop-after-init --log-level=warn || return 1
+    port="$(free_port)"
+    log "addon tests with Odoo's runner: odoo-bin -d $db -u kunde_crm --test-tags /kunde_crm" \
+        "(HTTP on port $port; full log in ${log#"$REPO/"})"
+    # The log goes to the file (Odoo appends: start it empty); failures, errors and
+    # the summary to the screen.
+    : >"$log"
+    timeout --kill-after=30 1500 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$db" \
+        -u kunde_crm --test-tags /kunde_crm --stop-after-init --http-port="$port" \
+        --max-cron-threads=0 --log-level=info --logfile="$log" || rc=$?
+    check_odoo_test_log "$log" "$rc"
+}
+
+# Odoo's runner can exit 0 although tests failed, did not run or were skipped
+# (no Chromium: the tours are skipped). Passes only when the run exited 0, logged
+# no ERROR or CRITICAL line, its summary says 0 failed and 0 errors of more than
+# 0 tests, nothing was skipped, and every test method of kunde_crm/tests started.
+check_odoo_test_log() {  # check_odoo_test_log LOG EXIT_CODE
+    "$VENV/bin/python" - "$1" "$2" "$REPO/kunde_crm/tests" <<'PY'
+import ast, pathlib, re, sys
+
+log_path, exit_code, tests_dir = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
+record = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): (.*)$")
+records, current = [], None
+for line in pathlib.Path(log_path).read_text(errors="replace").splitlines():
+    match = record.match(line)
+    if match:
+        current = [match[1], match[2], match[3], []]
+        records.append(current)
+    elif current:
+        current[3].append(line)  # a traceback under its record
+
+problems = []
+if exit_code:
+    problems.append(f"odoo-bin exited with {exit_code}")
+for level, logger, message, more in records:
+    if level in ("ERROR", "CRITICAL"):
+        print(f"{level} {logger}: {message}", *more, sep="\n", file=sys.stderr)
+        problems.append(f"{level} {logger}: {message.splitlines()[0][:160]}")
+summary = [
+    re.search(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", message)
+    for _level, logger, message, _more in records
+    if logger == "odoo.tests.result" and "tests when loading database" in message
+]
+summary = [match for match in summary if match]
+if not summary:
+    problems.append("no test summary: the run stopped before its tests ended")
+else:
+    failed, errors, run = map(int, summary[-1].groups())
+    print(f"Odoo's runner: {failed} failed, {errors} error(s) of {run} tests", file=sys.stderr)
+    if failed or errors:
+        problems.append(f"{failed} failed, {errors} error(s)")
+    if not run:
+        problems.append("no test ran")
+started, skipped = set(), []
+for _level, logger, message, _more in records:
+    if not logger.startswith("odoo.addons.kunde_crm."):
+        continue
+    if match := re.match(r"Starting (\w+)\.(\w+) \.\.\.", message):
+        started.add(match.groups())
+    elif message.startswith("skipped "):
+        skipped.append(message)
+problems += [f"test {line}" for line in skipped]
+expected = set()
+for path in sorted(tests_dir.glob("test_*.py")):
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            expected |= {
+                (node.name, item.name)
+                for item in node.body
+                if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
+            }
+problems += [f"did not run: {cls}.{name}" for cls, name in sorted(expected - started)]
+print(f"Odoo's runner: {len(started)} of the {len(expected)} test methods of kunde_crm/tests ran",
+      file=sys.stderr)
+if problems:
+    print("Odoo's runner stage FAILED:", *problems, sep="\n  ", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+cmd_test() {
+    setup
+    local rc=0 start
+    start=$SECONDS
+    log "stage 1: pytest-odoo, black-box tests, linters"
+    test_stage_pytest "$@" || rc=$?
+    log "stage 1 took $((SECONDS - start)) s$([ "$rc" -eq 0 ] || echo " and FAILED (exit $rc)")"
+    local rc2=0
+    start=$SECONDS
+    log "stage 2: Odoo's own test runner, beside $NEIGHBOUR_MODULES"
+    test_stage_odoo_runner || rc2=$?
+    log "stage 2 took $((SECONDS - start)) s$([ "$rc2" -eq 0 ] || echo " and FAILED (exit $rc2)")"
+    [ "$rc" -ne 0 ] || rc=$rc2
     [ "$rc" -eq 0 ] && log "all tests and linters passed" || log "FAILED (exit $rc)"
     return "$rc"
 }
@@ -350,12 +507,15 @@ main() {
         run) cmd_run "$@" ;;
         screenshots) cmd_screenshots ;;
         test) cmd_test "$@" ;;
+        test-odoo-runner) setup; test_stage_odoo_runner ;;  # stage 2 of make test alone
         lint) cmd_lint "$@" ;;
         bench) cmd_bench "$@" ;;
         setup) setup ;;
         env) cmd_env ;;
-        template) setup && ensure_template && echo "$TEMPLATE_DB" ;;
-        *) die "usage: scripts/kunde.sh run|test|lint|setup|env|template" ;;
+        # Not `setup && ensure_template`: set -e does not apply inside an && list.
+        template) setup; ensure_template; echo "$TEMPLATE_DB" ;;
+        apps-template) setup; ensure_neighbour_template; echo "$NEIGHBOUR_TEMPLATE_DB" ;;
+        *) die "usage: scripts/kunde.sh run|test|test-odoo-runner|lint|setup|env|template|apps-template" ;;
     esac
 }
 
