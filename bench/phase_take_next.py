@@ -149,6 +149,8 @@ def take_next_run(ctx, run, takes_wanted):
         "error_samples": errors[:3],
         "queue_ran_dry": len(empty),
         "cpu_ms_per_take": busy * 1000 / len(records) if records else None,
+        # the server's exit checked it (WorkerWatch), or the bench stopped
+        "workers_respawned": 0,
     }
     out.update(take_log_stats(server.log_path))
     drop_db(ctx, take_db)

@@ -242,6 +242,12 @@ def details(results):
             f"{take['clients']:02d} (team Kundeservice, the first four also in "
             f"Faktura); their queues held {take['reachable_queue']:,} cases at the "
             "start of each run."
+            + (
+                " No Odoo worker was respawned during any run (the server's log "
+                "and the workers' pids, checked after each run)."
+                if all("workers_respawned" in run for run in take["runs"])
+                else ""
+            )
         )
         samples = {s for run in take["runs"] for s in run["error_samples"]}
         if samples:

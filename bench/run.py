@@ -21,6 +21,9 @@ Steps, and the module that owns each:
 6. email intake through ``message_process`` (phase_intake.py);
 7. RESULTS.md (results.py, results_notes.py) and bench/.work/results.json;
    the targets, and the pass/fail check: targets.py.
+
+A phase during which an Odoo worker was respawned is void (server.py,
+WorkerWatch): the bench stops without writing RESULTS.md, exit status 3.
 """
 
 import argparse
@@ -46,7 +49,7 @@ from prepare import (
     write_conf,
 )
 from results import render
-from server import Context
+from server import Context, WorkerRespawned
 from targets import missed
 
 
@@ -163,7 +166,14 @@ def main():
     }
     results["machine"] = machine_info(ctx)
     results["data"] = data_info(ctx, template, built)
-    measure(ctx, results, phases)
+    try:
+        measure(ctx, results, phases)
+    except WorkerRespawned as error:
+        refused = WORK / "results-refused.json"
+        refused.write_text(json.dumps(results, indent=1, default=str))
+        log(f"REFUSING TO REPORT: {error}")
+        log(f"nothing written to {args.results}; what was measured: {refused}")
+        sys.exit(3)
     results["bench_seconds"] = round(time.time() - started)
     (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
     Path(args.results).write_text(render(results))

@@ -1,6 +1,7 @@
-"""Odoo processes: odoo-bin runs and the bench's servers."""
+"""Odoo processes: odoo-bin runs, the bench's servers, and their workers' watch."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 from common import BENCH, LOG_LINE, LOGS, WORK, log
 from rpc import wait_for_server
 
@@ -78,7 +80,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = LOGS / f"server-{name}.log"
+        self.stderr_path = LOGS / f"server-{name}.stderr.log"
         self.process = None
+        self.watch = None
 
     def __enter__(self):
         LOGS.mkdir(parents=True, exist_ok=True)
@@ -101,19 +105,31 @@ class Server:
             f"--logfile={self.log_path}",
             "--log-level=warn",
             "--log-handler=werkzeug:INFO",
+            # the prefork server's own lines: workers alive, exiting, killed
+            "--log-handler=odoo.service.server:INFO",
         ]
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        # What does not reach the log (a process dying before its logging is
+        # set up: the longpolling process's import errors) goes here.
+        self.stderr_path.unlink(missing_ok=True)
+        with open(self.stderr_path, "w") as stderr:
+            self.process = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
         log(f"odoo --workers={self.workers} on {self.url} ({self.db})")
         wait_for_server(self.url, timeout=300, process=self.process)
+        if self.workers:
+            self.watch = WorkerWatch(self)
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        try:
+            if exc_type is None and self.watch:
+                self.watch.check()  # raises WorkerRespawned
+        finally:
+            self.stop()
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
@@ -153,3 +169,118 @@ class Server:
             if len(found) >= expected or time.time() > deadline:
                 return found
             time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------
+# Workers: a phase measured while a worker was replaced is not reported
+# --------------------------------------------------------------------------
+class WorkerRespawned(RuntimeError):
+    """An Odoo worker was respawned during a phase: its figures are void."""
+
+
+# What odoo/service/server.py (PreforkServer, Worker, GeventServer) logs about
+# its processes; at INFO on odoo.service.server, which the bench's servers log.
+#   a worker starts        "Worker WorkerHTTP (1234) alive" (WorkerCron alike)
+#   the longpolling starts "Evented Service (longpolling) running on host:port"
+#                          (its pid: in the line's prefix)
+#   a worker leaves        "Worker (1234) max request (8192) reached.",
+#                          "Worker (1234) CPU time limit (60) reached.",
+#                          "Worker (1234) virtual memory limit (...) reached.",
+#                          "Worker (1234) Parent changed",
+#                          "Worker (1234) exiting. request_count: ...",
+#                          "Worker (1234) Exception occurred, exiting..."
+#   the master kills one   "WorkerHTTP (1234) timeout after 120s"
+#   gevent leaves          "Gevent Parent changed: 1234",
+#                          "Gevent virtual memory limit reached: ..."
+#   a worker fails hard    "Critial worker error (1234)" (sic)
+WORKER_ALIVE = re.compile(r"Worker (?P<kind>Worker\w+) \((?P<pid>\d+)\) alive")
+LONGPOLLING_UP = re.compile(
+    r"^\S+ \S+ (?P<pid>\d+) .*Evented Service \(longpolling\) running on"
+)
+WORKER_LEFT = re.compile(
+    r"Worker \(\d+\) (?:max request|CPU time limit|virtual memory limit|"
+    r"Parent changed|exiting|Exception occurred)"
+    r"|Worker\w* \(\d+\) timeout after"
+    r"|Gevent (?:Parent changed|virtual memory limit)"
+    r"|Critial worker error"
+)
+
+
+class WorkerWatch:
+    """The workers of a ``--workers`` server, from the moment all are up.
+
+    ``check()`` compares them with the workers at the end of the phase, twice:
+    the master's child processes (pids before and after), and what the server
+    logged in between (a worker or the longpolling process starting, a worker
+    leaving or killed). Odoo replaces a worker silently for the client (limit
+    of requests, memory, CPU time, a timeout): the new one starts cold, and
+    the figures measured across it are not those of the server it replaced.
+    """
+
+    def __init__(self, server, timeout=120):
+        self.server = server
+        wanted = server.workers + 1  # HTTP workers + the longpolling process
+        deadline = time.time() + timeout
+        while True:
+            pids = self._children()
+            up = self._log_events(0)
+            if len(pids) >= wanted and len(up["alive"]) >= wanted:
+                break
+            if time.time() > deadline:
+                raise WorkerRespawned(
+                    f"{server.name}: {len(up['alive'])} of the {wanted} processes "
+                    f"({server.workers} HTTP workers and the longpolling process) "
+                    f"logged their start after {timeout} s ({server.log_path})"
+                    + _last_error(server.stderr_path)
+                )
+            time.sleep(0.2)
+        self.pids = pids
+        self.offset = server.log_offset()
+
+    def _children(self):
+        try:
+            master = psutil.Process(self.server.process.pid)
+            return {p.pid for p in master.children()}
+        except psutil.Error:
+            return set()
+
+    def _log_events(self, offset):
+        alive, left = [], []
+        with open(self.server.log_path, errors="replace") as handle:
+            handle.seek(offset)
+            for line in handle:
+                match = WORKER_ALIVE.search(line) or LONGPOLLING_UP.search(line)
+                if match:
+                    alive.append(int(match["pid"]))
+                elif WORKER_LEFT.search(line):
+                    left.append(line.strip()[:200])
+        return {"alive": alive, "left": left}
+
+    def check(self):
+        now = self._children()
+        time.sleep(0.5)  # a process that just died: reaped, replaced, logged
+        now |= self._children()
+        events = self._log_events(self.offset)
+        if now == self.pids and not events["alive"] and not events["left"]:
+            return
+        details = [
+            f"worker pids before {sorted(self.pids)}, after {sorted(now)}",
+            *(f"started: pid {pid}" for pid in events["alive"]),
+            *events["left"],
+        ]
+        raise WorkerRespawned(
+            f"{self.server.name}: an Odoo worker was respawned during the phase "
+            f"({self.server.log_path}): "
+            + "; ".join(details[:8])
+            + _last_error(self.server.stderr_path)
+        )
+
+
+def _last_error(path):
+    """The last line a server wrote to stderr (an exception's), if any."""
+    try:
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
+    except OSError:
+        return ""
+    lines = [line for line in lines if line and not line.startswith("Running as")]
+    return f"; its stderr ends with: {lines[-1][:300]}" if lines else ""
