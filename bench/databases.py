@@ -1,4 +1,4 @@
-"""The bench's databases: the template, its copies, their sizes."""
+"""The bench's databases: its templates (200,000 cases, growth), copies, sizes."""
 
 import hashlib
 import json
@@ -138,6 +138,50 @@ def _replace_template(ctx, stem, name, building):
     rename_db(ctx, building, name)
 
 
+def growth_template_name(ctx, base_template):
+    """The growth template: the 200,000-case template plus the old history."""
+    args = ctx.args
+    digest = hashlib.sha1()
+    digest.update((BENCH / "grow.py").read_bytes())
+    digest.update(f"{base_template}|{args.growth_factor}|{args.seed}".encode())
+    stem = f"{ctx.template_prefix}{args.cases}x{args.growth_factor}"
+    return stem, f"{stem}_{digest.hexdigest()[:8]}"
+
+
+def ensure_growth_template(ctx, base_template):
+    """The base template's data, the same open cases, and ``--growth-factor``
+    times the cases in all: the others closed, received before the oldest
+    case of the base (bench/grow.py). Built once, reused like the base."""
+    stem, name = growth_template_name(ctx, base_template)
+    if db_exists(name) and not ctx.args.rebuild:
+        log(f"reusing the growth template {name}")
+        return name, False
+    cases = ctx.args.cases * ctx.args.growth_factor
+    building = f"{name}_building"
+    log(f"building the growth template {name} ({cases:,} cases)")
+    started = time.time()
+    clone_db(ctx, base_template, building)
+    # The base template may predate the kunde_crm being measured.
+    ctx.odoo(building, "-u", "kunde_crm", log_name="growth-update")
+    ctx.run_python(
+        "grow.py",
+        "--conf",
+        str(ctx.conf),
+        "--db",
+        building,
+        "--cases",
+        str(cases),
+        "--seed",
+        str(ctx.args.seed),
+        log_name="growth-generate",
+    )
+    log(f"history generated ({time.time() - started:.0f} s); VACUUM FULL, ANALYZE")
+    compact(building, ["kunde_case"])
+    _replace_template(ctx, f"{stem}_", name, building)
+    log(f"growth template {name} ready in {time.time() - started:.0f} s")
+    return name, True
+
+
 def prepare_working_db(ctx, template):
     """``ctx.db``: a fresh copy of ``template``, updated to the current kunde_crm."""
     started = time.time()
@@ -186,6 +230,9 @@ def data_info(ctx, template, built):
             UNION ALL SELECT 'open', count(*) FROM kunde_case WHERE NOT is_closed
             UNION ALL SELECT 'queue', count(*) FROM kunde_case
                 WHERE NOT is_closed AND user_id IS NULL
+            UNION ALL SELECT 'customers_with_open_cases',
+                count(DISTINCT commercial_partner_id) FROM kunde_case
+                WHERE NOT is_closed
             """,
             db=db,
         )

@@ -30,6 +30,8 @@ PAGES = {
     ),
 }
 DATA_CALLS = {"web_search_read", "web_read_group", "read_progress_bar", "web_read"}
+# What the growth database is measured on (kunde_crm only).
+GROWTH_FIGURES = ("queue", "board", "buttons_1", "buttons_10", "buttons_80")
 # RESULTS.md's "Where the time goes": (label, figure)
 EXPLAINED = (
     ("queue page", "queue"),

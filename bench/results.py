@@ -1,8 +1,16 @@
 """RESULTS.md: the summary and the table of figures against the targets."""
 
 from common import AGENT, PENDING
-from results_notes import details, failures, ms, verdict
-from targets import check, describe, figure_met, xlsx_vs_odoo
+from results_notes import details, explain_lines, failures, ms, verdict
+from targets import (
+    GROWTH_ROWS,
+    TARGET,
+    check,
+    describe,
+    figure_met,
+    growth_pairs,
+    xlsx_vs_odoo,
+)
 
 
 def render(results):
@@ -264,6 +272,7 @@ def render(results):
         )
     for row in rows:
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    lines += growth_section(results, checks)
     lines += failures(results, checks)
     lines += details(results)
     return "\n".join(lines) + "\n"
@@ -322,3 +331,140 @@ def _load_line(results):
             else "."
         )
     )
+
+
+def growth_section(results, checks):
+    """make bench GROWTH=1: the figures again with ten times the history."""
+    growth = results.get("growth")
+    if not growth:
+        return []
+    base, grown = results["data"], growth["data"]
+    n_base, n_grown = base["counts"].get("cases", 0), grown["counts"].get("cases", 0)
+    load = ("open", "queue", "customers_with_open_cases")
+    same_load = all(base["counts"].get(k) == grown["counts"].get(k) for k in load)
+    meta = grown.get("meta", {})
+    lines = [
+        "",
+        f"## Growth: {n_grown:,} cases",
+        "",
+        f"`make bench GROWTH=1`: the figures again on a copy with {n_grown:,} cases "
+        f"({n_grown / n_base:.0f}x): the {n_base:,} above and "
+        f"{n_grown - n_base:,} more, all closed, received over the "
+        f"{_number(meta.get('history_years'))} years before the oldest of them, by the "
+        "same customers (template "
+        f"`{grown['template']}`, "
+        + ("reused" if grown["template_reused"] else "built by this run")
+        + (
+            f", history generated in {meta['history_seconds']} s"
+            if meta.get("history_seconds")
+            else ""
+        )
+        + "). The open load is "
+        + ("the same" if same_load else "**not** the same")
+        + f": {grown['counts'].get('open', 0):,} open cases, "
+        f"{grown['counts'].get('queue', 0):,} in the queue, "
+        f"{grown['counts'].get('customers_with_open_cases', 0):,} customers with "
+        "open cases"
+        + (
+            ""
+            if same_load
+            else f" (at the base size: {base['counts'].get('open', 0):,}, "
+            f"{base['counts'].get('queue', 0):,}, "
+            f"{base['counts'].get('customers_with_open_cases', 0):,})"
+        )
+        + ". The peer is not measured at this size.",
+        "",
+        f"- **Databases on disk** (`pg_database_size`): {base['database_size']} "
+        f"with {n_base:,} cases (and the peer's {base['counts'].get('tickets', 0):,} "
+        f"tickets), {grown['database_size']} with {n_grown:,} cases"
+        + (
+            f" ({grown['database_bytes'] / base['database_bytes']:.1f}x)."
+            if base.get("database_bytes")
+            else "."
+        ),
+        _load_line(growth),
+        "",
+        f"| figure | {n_base:,} cases | {n_grown:,} cases | ratio "
+        f"{_short(n_grown)} ÷ {_short(n_base)} | target | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    pairs = growth_pairs(results)
+    for name, label, unit, key in GROWTH_ROWS:
+        if name not in pairs:
+            continue
+        before, after = pairs[name]
+        cells = [label, _value(before, unit), _value(after, unit)]
+        cells.append(f"{after / before:.2f}x")
+        cells.append(TARGET[key].describe() if key else "")
+        cells.append(verdict(checks[key]["met"]) if key in checks else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += _growth_facts(results, growth)
+    return lines
+
+
+def _number(value):
+    return f"{value:g}" if isinstance(value, int | float) else "?"
+
+
+def _short(cases):
+    """2,000,000 -> 2M, 200,000 -> 200k."""
+    if cases >= 10**6 and cases % 10**5 == 0:
+        return f"{cases / 10**6:g}M"
+    if cases >= 10**3 and cases % 100 == 0:
+        return f"{cases / 10**3:g}k"
+    return f"{cases:,}"
+
+
+def _value(value, unit):
+    return ms(value) if unit == "ms" else f"{value:.0f} {unit}"
+
+
+def _growth_facts(results, growth):
+    lines = [""]
+    lat, take = growth.get("latency", {}), growth.get("take_next")
+    if "queue" in lat:
+        lines.append(
+            f"- Queue page: {lat['queue'].get('length', '?')} cases in the bench "
+            f"agent's queue ({results['latency']['queue'].get('length', '?')} at the "
+            "base size)."
+        )
+    if "board" in lat:
+        lines.append(f"- Board columns (open filter): {lat['board'].get('groups')}")
+    if take:
+        lines.append(
+            f"- Take next: {take['takes']:,} takes per run, "
+            + ", ".join(f"{r['per_second']:.0f}" for r in take["runs"])
+            + f" takes/s; duplicates {take['duplicates']}, skipped "
+            f"{take['skipped']}, errors {take['errors']}; p50 "
+            f"{take['latency_p50_ms']:.0f} ms, p95 {take['latency_p95_ms']:.0f} ms."
+        )
+    trend = growth.get("reports", {}).get("trend")
+    if trend:
+        lines.append(
+            f"- Trend: {trend['cases']:,} cases over {trend['period']}, "
+            f"{ms(trend['ms'])} against {ms(trend['sql_ms'])} for the hand-written "
+            f"SQL ({trend['ms'] / trend['sql_ms']:.1f}x); same counts: "
+            f"{trend['counts_agree']}."
+        )
+    if "buttons_80" in lat:
+        queries = [lat[f"buttons_{n}"].get("queries", "?") for n in (1, 10, 80)]
+        b80 = lat["buttons_80"]
+        lines.append(
+            "- Smart buttons: queries for 1 / 10 / 80 customers: "
+            + " / ".join(
+                f"{q:.0f}" if isinstance(q, float | int) else q for q in queries
+            )
+            + f"; the 80 customers have {b80.get('cases_of_these_customers', 0):,} "
+            f"cases, {b80.get('open_cases_of_these_customers', 0):,} open "
+            f"({results['latency']['buttons_80'].get('cases_of_these_customers', 0):,}"
+            " cases at the base size)."
+        )
+    if growth.get("explain"):
+        lines += [
+            "",
+            f"<details><summary>Where the time goes with "
+            f"{growth['data']['counts'].get('cases', 0):,} cases</summary>\n",
+            *explain_lines(growth["explain"]),
+            "</details>",
+        ]
+    return lines

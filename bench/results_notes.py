@@ -3,7 +3,7 @@
 import json
 
 from common import AGENT
-from targets import TARGET, figure_met, xlsx_vs_odoo
+from targets import GROWTH_ROWS, TARGET, figure_met, growth_pairs, xlsx_vs_odoo
 
 
 def ms(value):
@@ -175,9 +175,43 @@ def failures(results, checks):
             )
             + "."
         )
+    notes += growth_failures(results, checks)
     if not notes:
         return ["", "Every measured target is met."]
     return ["", "## Targets missed, and why", "", *notes]
+
+
+def growth_failures(results, checks):
+    """Notes for the growth targets missed (make bench GROWTH=1)."""
+    growth = results.get("growth")
+    if not growth:
+        return []
+    pairs = growth_pairs(results)
+    base_cases = results["data"]["counts"].get("cases", 0)
+    cases = growth["data"]["counts"].get("cases", 0)
+    notes = []
+    for name, label, unit, key in GROWTH_ROWS:
+        if key not in checks or checks[key]["met"]:
+            continue
+        base, grown = pairs[name]
+        note = (
+            f"- **Growth, {label.lower()}**: {grown:.1f} {unit} with {cases:,} cases "
+            f"against {base:.1f} {unit} with {base_cases:,}: {grown / base:.2f}x "
+            f"(target {TARGET[key].describe()})."
+        )
+        figure = {"queue": "queue", "board": "board", "buttons": "buttons_80"}.get(name)
+        if figure:
+            b = results["latency"][figure]
+            g = growth["latency"][figure]
+            note += (
+                f" On the server: {b.get('queries', 0):.0f} → "
+                f"{g.get('queries', 0):.0f} queries, {ms(b.get('sql_ms'))} → "
+                f"{ms(g.get('sql_ms'))} in SQL, {ms(b.get('other_ms'))} → "
+                f"{ms(g.get('other_ms'))} in Python. Plans under *Where the time "
+                "goes* of the growth database."
+            )
+        notes.append(note)
+    return notes
 
 
 def details(results):

@@ -19,7 +19,10 @@ Steps, and the module that owns each:
 5. take-next under contention against ``--workers=4``, each run on a fresh
    copy (phase_take_next.py);
 6. email intake through ``message_process`` (phase_intake.py);
-7. RESULTS.md (results.py, results_notes.py) and bench/.work/results.json;
+7. with ``--growth``: the growth template (``--growth-factor`` times the cases,
+   the same open load; grow.py), queue, board, take-next, trend and smart
+   buttons again on a copy of it (phase_growth.py);
+8. RESULTS.md (results.py, results_notes.py) and bench/.work/results.json;
    the targets, and the pass/fail check: targets.py.
 
 A phase during which an Odoo worker was respawned is void (server.py,
@@ -37,6 +40,7 @@ from pathlib import Path
 
 from common import BENCH, DB_PREFIX, LOGS, PEER_VERSION, WORK, log
 from databases import data_info, drop_db, ensure_template, prepare_working_db
+from phase_growth import growth_phase
 from phase_intake import intake_phase
 from phase_latency import latency_phase
 from phase_reports import reports_phase
@@ -88,6 +92,18 @@ def parse_args():
         "--keep", action="store_true", help="keep the working copies (not dropped)"
     )
     parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="also measure a database with --growth-factor times the cases, the "
+        "same open load (make bench GROWTH=1)",
+    )
+    parser.add_argument(
+        "--growth-factor",
+        type=int,
+        default=10,
+        help="the growth database's cases: --cases times this (default 10)",
+    )
+    parser.add_argument(
         "--db-prefix",
         default=DB_PREFIX,
         help=f"name of the working copy; the others start with it ({DB_PREFIX})",
@@ -104,6 +120,8 @@ def parse_args():
                 parser.error(f"--{option.replace('_', '-')} is required")
     if not re.fullmatch(re.escape(DB_PREFIX) + r"[a-z0-9_]*", args.db_prefix):
         parser.error(f"--db-prefix must start with {DB_PREFIX} ([a-z0-9_])")
+    if args.growth_factor < 2:
+        parser.error("--growth-factor must be 2 or more")
     if args.customers is None:
         args.customers = max(100, args.cases // 10)
     if args.runs < 5 or args.take_runs < 5 or args.intake_runs < 5:
@@ -128,7 +146,7 @@ def render_again(args):
     log(f"{args.results} written again from {WORK / 'results.json'}")
 
 
-def measure(ctx, results, phases):
+def measure(ctx, results, template, phases):
     for phase, function in (
         ("latency", latency_phase),
         ("reports", reports_phase),
@@ -138,6 +156,10 @@ def measure(ctx, results, phases):
         if phase in phases:
             machine_load(phase, results)
             function(ctx, results)
+    if ctx.args.growth:
+        if not ctx.args.keep:
+            drop_db(ctx, ctx.db)  # room for the growth database
+        growth_phase(ctx, results, template, phases)
 
 
 def main():
@@ -167,7 +189,7 @@ def main():
     results["machine"] = machine_info(ctx)
     results["data"] = data_info(ctx, template, built)
     try:
-        measure(ctx, results, phases)
+        measure(ctx, results, template, phases)
     except WorkerRespawned as error:
         refused = WORK / "results-refused.json"
         refused.write_text(json.dumps(results, indent=1, default=str))

@@ -1,5 +1,6 @@
 """Odoo processes: odoo-bin runs, the bench's servers, and their workers' watch."""
 
+import copy
 import os
 import re
 import signal
@@ -29,8 +30,15 @@ class Context:
         self.template_prefix = f"{prefix}_tmpl_"
         self.db = prefix
         self.take_db = f"{prefix}_takenext"
-        self.label = ""  # a suffix of the log files of another database
+        self.growth_db = f"{prefix}_growth"
+        self.label = ""  # "growth" while the growth database is measured
         self.captured = None  # the web client's requests, once captured
+
+    def for_growth(self):
+        """The same run, measuring the growth database."""
+        other = copy.copy(self)
+        other.db, other.label = self.growth_db, "growth"
+        return other
 
     def log_name(self, name):
         return f"{name}-{self.label}" if self.label else name

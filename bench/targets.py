@@ -86,8 +86,32 @@ TARGETS = (
         "query counts",
         "query count independent of the number of customers",
     ),
+    # make bench GROWTH=1: the figure with --growth-factor times the cases
+    # (the same open cases) ÷ the same figure at the base size
+    Target("growth_queue", "g1", "queue page, growth ÷ base", 1.2, "<=", "x"),
+    Target("growth_board", "g2", "board (open), growth ÷ base", 1.5, "<=", "x"),
+    Target(
+        "growth_take_next",
+        "g3",
+        "take-next rate, growth ÷ base",
+        1 / 1.2,
+        ">=",
+        "x",
+        "≥ {threshold:.2f}x (at most {inverse:g}x slower)",
+    ),
+    Target("growth_buttons", "g5", "smart buttons, growth ÷ base", 1.5, "<=", "x"),
 )
 TARGET = {target.key: target for target in TARGETS}
+
+# The growth figures: (name, label, unit, target or None); their values in
+# growth_pairs().
+GROWTH_ROWS = (
+    ("queue", "Queue page (80 rows, My queue)", "ms", "growth_queue"),
+    ("board", "Board grouped by stage, open cases", "ms", "growth_board"),
+    ("take_next", "Take next (16 clients, takes/s)", "takes/s", "growth_take_next"),
+    ("trend", "Trend report over all cases", "ms", None),
+    ("buttons", "Customer smart buttons, 80 customers", "ms", "growth_buttons"),
+)
 
 
 def describe(figure):
@@ -120,6 +144,27 @@ def xlsx_vs_odoo(xlsx):
     if theirs.get("seconds"):
         return xlsx["seconds"] / theirs["seconds"], False
     return None, False
+
+
+def growth_pairs(results):
+    """{name: (figure at the base size, at growth)} of the growth figures."""
+    growth = results.get("growth") or {}
+    pairs = {}
+    for name, figure in (
+        ("queue", "queue"),
+        ("board", "board"),
+        ("buttons", "buttons_80"),
+    ):
+        base = results.get("latency", {}).get(figure, {}).get("ms")
+        grown = growth.get("latency", {}).get(figure, {}).get("ms")
+        pairs[name] = (base, grown)
+    pairs["take_next"] = tuple(
+        (r.get("take_next") or {}).get("per_second") for r in (results, growth)
+    )
+    pairs["trend"] = tuple(
+        r.get("reports", {}).get("trend", {}).get("ms") for r in (results, growth)
+    )
+    return {name: pair for name, pair in pairs.items() if None not in pair}
 
 
 def measured(results):
@@ -155,6 +200,10 @@ def measured(results):
         values["intake_per_second"] = kunde["per_second"]
         if peer.get("per_second"):
             values["intake_vs_peer"] = kunde["per_second"] / peer["per_second"]
+    for name, _label, _unit, key in GROWTH_ROWS:
+        pair = growth_pairs(results).get(name)
+        if key and pair:
+            values[key] = pair[1] / pair[0]
     return values
 
 
