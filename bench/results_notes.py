@@ -195,7 +195,8 @@ def growth_failures(results, checks):
             continue
         base, grown = pairs[name]
         note = (
-            f"- **Growth, {label.lower()}**: {grown:.1f} {unit} with {cases:,} cases "
+            f"- **Growth, {label[0].lower() + label[1:]}**: {grown:.1f} {unit} with "
+            f"{cases:,} cases "
             f"against {base:.1f} {unit} with {base_cases:,}: {grown / base:.2f}x "
             f"(target {TARGET[key].describe()})."
         )
@@ -207,8 +208,8 @@ def growth_failures(results, checks):
                 f" On the server: {b.get('queries', 0):.0f} → "
                 f"{g.get('queries', 0):.0f} queries, {ms(b.get('sql_ms'))} → "
                 f"{ms(g.get('sql_ms'))} in SQL, {ms(b.get('other_ms'))} → "
-                f"{ms(g.get('other_ms'))} in Python. Plans under *Where the time "
-                "goes* of the growth database."
+                f"{ms(g.get('other_ms'))} in Python. Plans: *Where the time goes "
+                f"with {cases:,} cases*, in the Growth section."
             )
         notes.append(note)
     return notes
