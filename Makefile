@@ -10,6 +10,7 @@ help:
 	@echo "                  stage 2: addon tests with Odoo's own runner beside l10n_no, crm, sales, website, calendar"
 	@echo "make lint         ruff + pylint-odoo mandatory checks"
 	@echo "make bench        200,000 cases side by side with helpdesk_mgmt -> bench/RESULTS.md (CASES=20000 for a quick run)"
+	@echo "make bench GROWTH=1   the same, then kunde_crm again with 10x the history (2,000,000 cases), side by side"
 
 run:
 	@scripts/kunde.sh run
@@ -20,9 +21,10 @@ test:
 lint:
 	@scripts/kunde.sh lint
 
-# Not part of make test. CASES=20000 for a quicker run; ARGS="--runs 9 ..." for bench/run.py.
+# Not part of make test. CASES=20000 for a quicker run; ARGS="--runs 9 ..." for bench/run.py;
+# GROWTH=1 also measures a database with ten times the history (bench/README.md).
 bench:
-	@scripts/kunde.sh bench $(if $(CASES),--cases $(CASES)) $(ARGS)
+	@scripts/kunde.sh bench $(if $(CASES),--cases $(CASES)) $(if $(filter 1 yes true,$(GROWTH)),--growth) $(ARGS)
 
 # PNGs of the demo database for the README (docs/), with headless Chromium.
 screenshots:

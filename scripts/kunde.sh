@@ -468,7 +468,10 @@ cmd_test() {
     return "$rc"
 }
 
-cmd_bench() {  # make bench: 200,000 cases side by side with helpdesk_mgmt (bench/README.md)
+# make bench: 200,000 cases side by side with helpdesk_mgmt (bench/README.md).
+# Arguments go to bench/run.py: make bench GROWTH=1 passes --growth (the same
+# figures again with ten times the history), CASES=N --cases N, ARGS the rest.
+cmd_bench() {
     setup
     ensure_template
     "$VENV/bin/python" "$REPO/bench/run.py" --base-template "$TEMPLATE_DB" \
