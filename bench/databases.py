@@ -78,10 +78,15 @@ def database_bytes(name):
 # --------------------------------------------------------------------------
 # Templates and working copies
 # --------------------------------------------------------------------------
+# The files whose change makes a new bench template.
+GENERATOR_FILES = ("generate.py", "generate_rows.py", "generate_words.py")
+
+
 def template_name(ctx):
     args = ctx.args
     digest = hashlib.sha1()
-    digest.update((BENCH / "generate.py").read_bytes())
+    for name in GENERATOR_FILES:
+        digest.update((BENCH / name).read_bytes())
     key = f"{args.base_template}|{args.peer_version}|{args.customers}|{args.seed}"
     digest.update(key.encode())
     return f"{ctx.template_prefix}{args.cases}_{digest.hexdigest()[:8]}"

@@ -13,12 +13,12 @@ the same proportions (each customer writes as many old cases, on average, as
 the template gives them recent ones).  Teams, categories, channels, priorities
 and tags are drawn as generate.py draws them.
 
-Rows go through generate.py's own path (``case_row``, ``load``: COPY, then the
-ORM fills the stored fields it does not know) in batches of ``--batch`` cases,
-oldest first, so that memory stays flat at any size; generate.py's checks run
-again (sample rows against the ORM, the invariants over all rows), and the open
-load is compared before and after.  helpdesk_mgmt's tickets are not grown: the
-peer is not measured at this size.
+Rows go through generate.py's own SQL path (generate_rows.py: ``case_row``,
+``load``: COPY, then the ORM fills the stored fields it does not know) in
+batches of ``--batch`` cases, oldest first, so that memory stays flat at any
+size; its checks run again (sample rows against the ORM, the invariants over
+all rows), and the open load is compared before and after.  helpdesk_mgmt's
+tickets are not grown: the peer is not measured at this size.
 """
 
 import argparse
@@ -26,19 +26,9 @@ import json
 import time
 from datetime import timedelta
 
-from generate import (
-    CHANNELS,
-    PRIORITIES,
-    SEED,
-    SUBJECTS,
-    TEAMS,
-    YEARS,
-    Generator,
-    _cumulative,
-    _pick,
-    log,
-    weighted,
-)
+from generate import Generator, _cumulative, _pick, weighted
+from generate_rows import log
+from generate_words import CHANNELS, PRIORITIES, SEED, SUBJECTS, TEAMS, YEARS
 
 import odoo
 from odoo import SUPERUSER_ID, api

@@ -127,9 +127,13 @@ class Server:
                 start_new_session=True,
             )
         log(f"odoo --workers={self.workers} on {self.url} ({self.db})")
-        wait_for_server(self.url, timeout=300, process=self.process)
-        if self.workers:
-            self.watch = WorkerWatch(self)
+        try:
+            wait_for_server(self.url, timeout=300, process=self.process)
+            if self.workers:
+                self.watch = WorkerWatch(self)
+        except BaseException:
+            self.stop()  # __exit__ is not called when __enter__ fails
+            raise
         return self
 
     def __exit__(self, exc_type, *exc):
