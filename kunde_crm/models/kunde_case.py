@@ -320,7 +320,7 @@ class KundeCase(models.Model):
     # CRUD
     # ------------------------------------------------------------------
     def init(self):
-        super().init()
+        result = super().init()
         # The customer's smart buttons count cases per contact and state: with
         # the columns the record rules test included, PostgreSQL counts from
         # the index alone, however long the customer's history (constant SQL).
@@ -332,6 +332,7 @@ class KundeCase(models.Model):
                 SQL.identifier(self._table),
             )
         )
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -45,7 +45,7 @@ class KundeCase(models.Model):
     # Indexes
     # ------------------------------------------------------------------
     def init(self):
-        super().init()
+        result = super().init()
         # The queue: open, unassigned cases of a team, urgent first then oldest
         # first. The predicate is the one the ORM writes for the queue domain, and
         # the included columns are those the record rules test, so "My queue",
@@ -98,6 +98,7 @@ class KundeCase(models.Model):
                 SQL.identifier(self._table),
             )
         )
+        return result
 
     # ------------------------------------------------------------------
     # Actions
