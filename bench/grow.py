@@ -131,8 +131,9 @@ class History(Generator):
         if todo <= 0:
             raise SystemExit(f"the database has {present} cases already")
         self.load_config()
-        # The template's rate: its cases over YEARS years.
-        span = timedelta(days=YEARS * 365) * todo / present
+        # The template's rate: its cases over YEARS years. In days first: a
+        # timedelta times 1.8 million cases overflows before the division.
+        span = timedelta(days=YEARS * 365 * todo / present)
         newest = oldest - timedelta(minutes=1)
         rng = self.rng
         seconds = span.total_seconds()
