@@ -68,25 +68,35 @@ def _pip_target(target, requirement):
 def snapshot_kunde_crm(ctx):
     """Measure the kunde_crm of the moment the bench started.
 
-    kunde_crm is copied to bench/.work/snapshot, and every odoo-bin of the run
-    loads that copy: edits made to kunde_crm/ during the run do not mix in.
+    kunde_crm and its bridge addons (every ``kunde_crm_*/`` with a manifest)
+    are copied to bench/.work/snapshot, and every odoo-bin of the run loads
+    that copy: edits made to them during the run do not mix in.
     """
     target = WORK / "snapshot"
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(
-        REPO / "kunde_crm",
-        target / "kunde_crm",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+    ctx.addons = addon_dirs()
+    for name in ctx.addons:
+        shutil.copytree(
+            REPO / name,
+            target / name,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
     digest = hashlib.sha1()
-    for path in sorted((target / "kunde_crm").rglob("*")):
+    for path in sorted(target.rglob("*")):
         if path.is_file():
             digest.update(str(path.relative_to(target)).encode())
             digest.update(path.read_bytes())
     ctx.snapshot = target
     ctx.snapshot_digest = digest.hexdigest()[:12]
     ctx.repo_rev = _git(REPO, "rev-parse", "--short", "HEAD")
-    ctx.repo_dirty = bool(_git(REPO, "status", "--porcelain", "--", "kunde_crm"))
+    ctx.repo_dirty = bool(_git(REPO, "status", "--porcelain", "--", *ctx.addons))
+
+
+def addon_dirs():
+    """kunde_crm and the bridge addons beside it, by name."""
+    return ["kunde_crm"] + sorted(
+        path.parent.name for path in REPO.glob("kunde_crm_*/__manifest__.py")
+    )
 
 
 def write_conf(ctx):

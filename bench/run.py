@@ -43,7 +43,9 @@ from databases import data_info, drop_db, ensure_template, prepare_working_db
 from phase_growth import growth_phase
 from phase_intake import intake_phase
 from phase_latency import latency_phase
+from phase_loyalty import loyalty_phase
 from phase_reports import reports_phase
+from phase_sales import sales_phase
 from phase_take_next import _take_summary, take_log_stats, take_next_phase
 from prepare import (
     ensure_peer,
@@ -79,8 +81,16 @@ def parse_args():
     parser.add_argument("--admin-password", default="admin")
     parser.add_argument(
         "--only",
-        default="latency,reports,take_next,intake",
-        help="comma-separated phases: latency, reports, take_next, intake",
+        default="latency,reports,take_next,intake,loyalty,sales",
+        help="comma-separated phases: latency, reports, take_next, intake, "
+        "loyalty (ratings, customer health), sales (the bridges: leads, segments)",
+    )
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="measure the --only phases and add them to the last run's "
+        "bench/.work/results.json (their date and commit noted), instead of "
+        "starting new results",
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the template")
     parser.add_argument(
@@ -152,14 +162,53 @@ def measure(ctx, results, template, phases):
         ("reports", reports_phase),
         ("take_next", take_next_phase),
         ("intake", intake_phase),
+        ("loyalty", loyalty_phase),
+        ("sales", sales_phase),
     ):
         if phase in phases:
             machine_load(phase, results)
             function(ctx, results)
+            save_partial(results)
     if ctx.args.growth:
         if not ctx.args.keep:
             drop_db(ctx, ctx.db)  # room for the growth database
         growth_phase(ctx, results, template, phases)
+
+
+def save_partial(results):
+    """What is measured so far: a run that fails later keeps it."""
+    (WORK / "results-partial.json").write_text(
+        json.dumps(results, indent=1, default=str)
+    )
+
+
+def start_results(ctx, args, template, built):
+    """A new run's results, or with --add the last run's, to add phases to."""
+    if args.add:
+        last = WORK / "results.json"
+        if not last.exists():
+            sys.exit(f"--add: no earlier run to add to ({last} missing)")
+        results = json.loads(last.read_text())
+        results.setdefault("added", []).append(
+            {
+                "phases": sorted(set(args.only.split(","))),
+                "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "kunde_crm": machine_info(ctx)["kunde_crm"],
+            }
+        )
+        return results
+    results = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "args": {
+            k: v
+            for k, v in vars(args).items()
+            if k not in ("conf", "data_dir", "odoo_src", "admin_password")
+        },
+        "latency": {},
+    }
+    results["machine"] = machine_info(ctx)
+    results["data"] = data_info(ctx, template, built)
+    return results
 
 
 def main():
@@ -177,17 +226,7 @@ def main():
     template, built = ensure_template(ctx)
     prepare_working_db(ctx, template)
     phases = set(args.only.split(","))
-    results = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "args": {
-            k: v
-            for k, v in vars(args).items()
-            if k not in ("conf", "data_dir", "odoo_src", "admin_password")
-        },
-        "latency": {},
-    }
-    results["machine"] = machine_info(ctx)
-    results["data"] = data_info(ctx, template, built)
+    results = start_results(ctx, args, template, built)
     try:
         measure(ctx, results, template, phases)
     except WorkerRespawned as error:
