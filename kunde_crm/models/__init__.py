@@ -4,6 +4,7 @@ from . import (
     kunde_case,
     kunde_case_ack,
     kunde_case_category,
+    kunde_case_health,
     kunde_case_intake,
     kunde_case_invoice,
     kunde_case_mail,
@@ -14,8 +15,10 @@ from . import (
     kunde_sla_policy,
     kunde_team,
     mail_thread,
+    rating_rating,
     res_company,
     res_partner,
+    res_partner_health,
     res_users,
     resource_calendar,
 )
