@@ -296,7 +296,7 @@ class ResPartner(models.Model):
         values = commercials._kunde_health_values()
         # The company and its contacts (archived ones too) in one write each.
         family = commercials.with_context(active_test=False).search(
-            [("commercial_partner_id", "in", commercials.ids)]
+            [("commercial_partner_id", "in", commercials.ids)], order="id"
         )
         for commercial, members in family.grouped("commercial_partner_id").items():
             members.write(values[commercial])
@@ -307,7 +307,10 @@ class ResPartner(models.Model):
         partners = self.sudo()
         for commercial, members in partners.grouped("commercial_partner_id").items():
             members = members - commercial
-            if members and commercial.kunde_health:
+            # (or clears what a moved contact had from its former company)
+            if members and (
+                commercial.kunde_health or any(members.mapped("kunde_health"))
+            ):
                 members.write(
                     {fname: commercial[fname] for fname in HEALTH_STORED_FIELDS}
                 )

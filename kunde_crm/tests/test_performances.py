@@ -15,12 +15,12 @@ SIZES = (1, 50)
 
 
 class QueryCountMixin:
-    def _assert_constant(self, prepare, run, pinned, sizes=SIZES):
+    def _assert_constant(self, prepare, run, pinned):
         """run(prepare(size)) costs the same queries for every size, and no
         more than ``pinned`` (assertQueryCount). Each run is measured after a
         first one has warmed the caches that live longer than a request."""
         counts = {}
-        for size in sizes:
+        for size in SIZES:
             argument = prepare(size)
             run(argument)
             self.env.flush_all()
@@ -31,8 +31,8 @@ class QueryCountMixin:
                 self.env.flush_all()
                 counts[size] = self.cr.sql_log_count - before
         self.assertEqual(
-            counts[sizes[0]],
-            counts[sizes[-1]],
+            counts[SIZES[0]],
+            counts[SIZES[-1]],
             f"the query count grows with the number of records: {counts}",
         )
 
