@@ -19,6 +19,7 @@ from . import (
     res_company,
     res_partner,
     res_partner_health,
+    res_partner_health_rules,
     res_users,
     resource_calendar,
 )
