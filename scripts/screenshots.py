@@ -189,6 +189,12 @@ PAGES = [
         "/odoo/action-kunde_crm.kunde_case_trend_action_open",
         ".o_list_view .o_data_row",
     ),
+    (
+        "mona.rapport",
+        "customer-health.png",
+        "/odoo/action-base.action_partner_form/{health_customer}",
+        ".o_field_widget[name=kunde_health]",
+    ),
     ("kunde.portal", "portal-cases.png", "/my/cases", ".o_portal_wrap table"),
     ("kunde.portal", "portal-case.png", "/my/cases/{portal_case}", "#chatterRoot"),
 ]
@@ -233,6 +239,18 @@ def main():
             or [0]
         )[0],
     }
+    # A customer the health flags (amber or red), with its reasons on the form.
+    ids["health_customer"] = (
+        rpc(
+            args.url,
+            sessions["mona.rapport"],
+            "res.partner",
+            "search",
+            [[("kunde_health", "in", ["red", "amber"]), ("is_company", "=", True)]],
+            {"limit": 1},
+        )
+        or [0]
+    )[0]
     browser = Browser()
     try:
         for login, name, path, selector in PAGES:

@@ -179,6 +179,9 @@ class KundeCaseDemo(models.AbstractModel):
             vals_list
         )
         self._conversations(cases.sorted("date_received", reverse=True)[:25])
+        self._ratings(cases.filtered("is_closed"), rng)
+        # Customer health as the nightly job would decide it.
+        partners.commercial_partner_id._kunde_health_refresh()
         # One customer who logs in to the portal: kunde.portal / kunde.portal
         portal_partner = partners.filtered("parent_id")[:1]
         self.env["res.users"].with_context(no_reset_password=True).create(
@@ -194,6 +197,24 @@ class KundeCaseDemo(models.AbstractModel):
             }
         )
         return True
+
+    @api.model
+    def _ratings(self, cases, rng):
+        """Most closed cases rated by their customer, a few unhappily."""
+        model = self.env["ir.model"]._get("kunde.case")
+        self.env["rating.rating"].create(
+            [
+                {
+                    "res_model_id": model.id,
+                    "res_id": case.id,
+                    "partner_id": case.partner_id.id,
+                    "rating": rng.choice([5, 5, 5, 4, 4, 3, 1]),
+                    "consumed": True,
+                }
+                for case in cases
+                if rng.random() < 0.6
+            ]
+        )
 
     @api.model
     def _conversations(self, cases):

@@ -33,3 +33,10 @@ PAGE_SIZE = 80
 
 # "Lately" in the customer's statistics.
 RECENT_DAYS = 90
+
+# Customer health: the flag's levels, the ratings' scale and windows, and the
+# nightly job's batch (one batch per cron call, committed by the cron runner).
+HEALTH_LEVELS = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
+RATING_DISSATISFIED_BELOW = 3  # ratings 1 and 2 of 5: Odoo's "unhappy"
+SATISFACTION_DAYS = 365
+HEALTH_BATCH_SIZE = 1000
