@@ -282,7 +282,7 @@ class TestSegmentWizard(SegmentCase):
     def test_query_count_does_not_grow_with_customers(self):
         """Batched: the same queries for 5 and for 40 customers, new or not."""
         counts = {}
-        for size in (5, 40):
+        for size in (3, 5, 40):  # the first run warms the caches
             partners = self.Partner.create(
                 [
                     {"name": f"Kunde {size}-{i}", "email": f"k{size}-{i}@q.example"}
@@ -315,3 +315,4 @@ class TestSegmentWizard(SegmentCase):
             self.assertEqual(wizard.count_added, size - 1)
             self.assertEqual(wizard.count_blacklisted, 1)
         self.assertEqual(counts[5], counts[40], counts)
+        self.assertLessEqual(counts[40], 20, counts)

@@ -229,7 +229,8 @@ class KundeCaseMailingWizard(models.TransientModel):
                 date_from, self.date_to
             )
         else:
-            end = fields.Datetime.now()
+            # Up to now, this second included (a case received just now).
+            end = fields.Datetime.now() + timedelta(seconds=1)
             start = end - timedelta(days=self.days)
         return Case.with_context(active_test=True).search(
             [
