@@ -136,7 +136,11 @@ class ResPartner(models.Model):
         partners = self.sudo()  # copies the company's computed values to its contacts
         for commercial, members in partners.grouped("commercial_partner_id").items():
             members = members - commercial
-            if members and commercial.kunde_segment_date:
+            # (or clears what a moved contact had from its former company)
+            if members and (
+                commercial.kunde_segment_date
+                or any(members.mapped("kunde_segment_date"))
+            ):
                 members.write(
                     {
                         "kunde_last_category_id": commercial.kunde_last_category_id.id,
@@ -161,7 +165,7 @@ class ResPartner(models.Model):
             latest = batch._kunde_latest_cases()
             now = fields.Datetime.now()
             family = batch.with_context(active_test=False).search(
-                [("commercial_partner_id", "in", batch.ids)]
+                [("commercial_partner_id", "in", batch.ids)], order="id"
             )
             for commercial, members in family.grouped("commercial_partner_id").items():
                 category_id, date = latest.get(commercial.id, (False, False))

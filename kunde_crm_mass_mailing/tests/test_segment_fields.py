@@ -78,6 +78,10 @@ class TestSegmentFields(SegmentCase):
             {"name": "Ny Kollega", "parent_id": self.customer_company.id}
         )
         self.assertEqual(contact.kunde_last_category_id, self.category_child)
+        # Moved to a company without cases: the former company's segment goes.
+        contact.parent_id = self.Partner.create({"name": "Tomt AS", "is_company": True})
+        self.assertFalse(contact.kunde_last_category_id)
+        self.assertFalse(contact.kunde_segment_date)
 
     def test_segment_cannot_be_set_by_hand(self):
         partner = self.anne.with_user(self.marketer)
