@@ -248,7 +248,7 @@ class TestSegmentWizard(SegmentCase):
         self.assertEqual(action["res_model"], "kunde.case.mailing.wizard")
         wizard = (
             self.Wizard.with_user(self.marketer)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"mailing_list_id": self.mailing_list.id})
         )
         self.assertEqual(
@@ -269,7 +269,7 @@ class TestSegmentWizard(SegmentCase):
         action = row.action_kunde_mailing_wizard()
         wizard = (
             self.Wizard.with_user(self.marketer)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"mailing_list_id": self.mailing_list.id})
         )
         self.assertEqual(wizard.category_id, self.category_child)

@@ -55,7 +55,6 @@ class KundeCaseMailingWizard(models.TransientModel):
     )
     category_id = fields.Many2one(
         "kunde.case.category",
-        string="Category",
         help="Cases of this category and of its subcategories.",
     )
     days = fields.Integer(
@@ -64,7 +63,7 @@ class KundeCaseMailingWizard(models.TransientModel):
         help="Cases received in this many days, up to and including the end date.",
     )
     date_to = fields.Date(string="Up To", help="Empty: up to now.")
-    mailing_list_id = fields.Many2one("mailing.list", string="Mailing List")
+    mailing_list_id = fields.Many2one("mailing.list")
     new_list_name = fields.Char(
         string="New Mailing List",
         help="No list chosen: a new list with this name is created.",
@@ -305,7 +304,7 @@ class KundeCaseMailingWizard(models.TransientModel):
 
     def _target_list(self):
         """The chosen list, or a new one; locked until the end of the transaction."""
-        MailingList = self.env["mailing.list"].with_context(self._clean_context())
+        MailingList = self.env(context=self._clean_context())["mailing.list"]
         if self.mailing_list_id:
             mailing_list = self.mailing_list_id
             mailing_list.check_access("write")
