@@ -256,8 +256,6 @@ class KundeCaseMailingWizard(models.TransientModel):
                 partner_ids.add(partner.id)
             elif email:
                 loose.add(email)
-            else:
-                counts["no_email"] += 1
         partners = self.env["res.partner"].browse(sorted(partner_ids))
         partners.fetch(["name", "email", "commercial_partner_id"])
         if self.exclude_open:
