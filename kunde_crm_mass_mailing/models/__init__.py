@@ -1,0 +1,1 @@
+from . import kunde_case, kunde_case_category, kunde_case_trend, res_partner
