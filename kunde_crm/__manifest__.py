@@ -7,7 +7,7 @@
     "author": "kunde_crm",
     "website": "https://github.com/kunde-crm/kunde_crm",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "account", "resource"],
+    "depends": ["mail", "portal", "account", "resource", "rating"],
     "data": [
         "security/kunde_crm_groups.xml",
         "security/ir.model.access.csv",
@@ -30,6 +30,8 @@
         "views/kunde_case_portal_templates.xml",
         "report/kunde_case_trend_views.xml",
         "wizards/kunde_case_report_wizard_views.xml",
+        "views/kunde_erasure_log_views.xml",
+        "wizards/kunde_erasure_wizard_views.xml",
         "data/kunde_report_cron.xml",
         "views/kunde_crm_menus.xml",
     ],

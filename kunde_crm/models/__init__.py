@@ -11,11 +11,13 @@ from . import (
     kunde_case_sla,
     kunde_case_stage,
     kunde_case_tag,
+    kunde_erasure_log,
     kunde_sla_policy,
     kunde_team,
     mail_thread,
     res_company,
     res_partner,
+    res_partner_erasure,
     res_users,
     resource_calendar,
 )

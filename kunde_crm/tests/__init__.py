@@ -6,6 +6,8 @@ from . import (
     test_case_lifecycle,
     test_demo,
     test_email_channel,
+    test_erasure,
+    test_erasure_access,
     test_i18n,
     test_one_path,
     test_partner,
