@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import KundeCrmCase
+from .common import KundeCrmCase, load_norwegian
 
 NAME = "Vilde Erasmussen"
 
@@ -146,6 +146,23 @@ class TestErasureAccess(KundeCrmCase):
                 self.assertUntouched()
         self._wizard(self.manager, confirmation=" erase ").action_erase()
         self.assertEqual(self.vilde.name, f"Erased contact #{self.vilde.id}")
+
+    def test_in_norwegian(self):
+        """As the web client calls it for a Norwegian manager (lang in context)."""
+        load_norwegian(self.env)
+        wizard = self._wizard(self.manager, confirmation="ja").with_context(
+            lang="nb_NO"
+        )
+        self.assertEqual(wizard.confirmation_word, "SLETT")
+        with self.assertRaisesRegex(UserError, "Skriv SLETT .* Ingenting ble slettet"):
+            wizard.action_erase()
+        refused = self._wizard(self.manager, self.agent.partner_id)
+        with self.assertRaisesRegex(UserError, "er kontakten til brukeren"):
+            refused.with_context(lang="nb_NO").action_erase()
+        wizard.confirmation = "slett"
+        wizard.action_erase()
+        self.assertEqual(self.vilde.name, f"Slettet kontakt #{self.vilde.id}")
+        self.assertEqual(self.case.name, "(slettet)")
 
     # ------------------------------------------------------------------
     # scope: the contact, and its contacts only when asked
