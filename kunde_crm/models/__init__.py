@@ -18,6 +18,7 @@ from . import (
     res_company,
     res_partner,
     res_partner_erasure,
+    res_partner_erasure_mail,
     res_users,
     resource_calendar,
 )
