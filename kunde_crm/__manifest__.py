@@ -32,6 +32,8 @@
         "views/kunde_case_portal_templates.xml",
         "report/kunde_case_trend_views.xml",
         "wizards/kunde_case_report_wizard_views.xml",
+        "views/kunde_erasure_log_views.xml",
+        "wizards/kunde_erasure_wizard_views.xml",
         "data/kunde_report_cron.xml",
         "views/kunde_crm_menus.xml",
     ],

@@ -196,6 +196,14 @@ class KundeCaseDemo(models.AbstractModel):
                 "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
             }
         )
+        # A private person asked to be forgotten: the board shows their cases
+        # anonymised, and the erasure log has its first line.
+        forgotten = partners.filtered(
+            lambda p: not p.is_company and not p.parent_id and p.kunde_case_ids
+        )[:1]
+        forgotten.with_user(
+            self.env.ref("base.user_admin")
+        )._kunde_erase_personal_data()
         return True
 
     @api.model

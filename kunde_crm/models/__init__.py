@@ -12,6 +12,7 @@ from . import (
     kunde_case_sla,
     kunde_case_stage,
     kunde_case_tag,
+    kunde_erasure_log,
     kunde_sla_policy,
     kunde_team,
     mail_thread,
@@ -20,6 +21,8 @@ from . import (
     res_partner,
     res_partner_health,
     res_partner_health_rules,
+    res_partner_erasure,
+    res_partner_erasure_mail,
     res_users,
     resource_calendar,
 )

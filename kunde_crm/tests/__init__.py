@@ -8,6 +8,8 @@ from . import (
     test_email_channel,
     test_health,
     test_health_access,
+    test_erasure,
+    test_erasure_access,
     test_i18n,
     test_one_path,
     test_partner,

@@ -272,16 +272,24 @@ class TestAttacks(KundeCrmCase, MockEmail):
             .with_user(self.manager)
             .create({"date_from": "2026-01-01", "date_to": "2026-12-31"})
         )
+        erasure_wizard = (
+            self.env["kunde.erasure.wizard"]
+            .with_user(self.manager)
+            .create({"partner_id": self.other_customer.id})
+        )
         self.env["kunde.case.trend"].with_user(self.manager).action_open()
         rows = self.env["kunde.case.trend"].search(
             [("create_uid", "=", self.manager.id)]
         )
         self.assertTrue(rows)
         for user in (other_viewer, self.agent, self.other_company_user):
-            for record in (wizard, trend_wizard, rows[:1]):
+            for record in (wizard, trend_wizard, rows[:1], erasure_wizard):
                 Model = record.with_user(user)
                 with self.subTest(user=user.login, model=record._name):
-                    self.assertFalse(Model.search([("id", "=", record.id)]))
+                    found = self._try(
+                        lambda M=Model, r=record: M.search([("id", "=", r.id)])
+                    )
+                    self.assertFalse(found)
                     self.assertRaises(AccessError, Model.read, ["create_uid"])
                     self.assertRaises(AccessError, Model.write, {"create_uid": user.id})
                     self.assertRaises(AccessError, Model.unlink)

@@ -1,1 +1,1 @@
-from . import kunde_case_report_wizard
+from . import kunde_case_report_wizard, kunde_erasure_wizard
