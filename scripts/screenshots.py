@@ -189,6 +189,12 @@ PAGES = [
         "/odoo/action-kunde_crm.kunde_case_trend_action_open",
         ".o_list_view .o_data_row",
     ),
+    (
+        "mona.rapport",
+        "satisfaction.png",
+        "/odoo/action-kunde_crm.kunde_case_action_satisfaction",
+        ".o_pivot table",
+    ),
     ("kunde.portal", "portal-cases.png", "/my/cases", ".o_portal_wrap table"),
     ("kunde.portal", "portal-case.png", "/my/cases/{portal_case}", "#chatterRoot"),
 ]

@@ -43,6 +43,13 @@ DEMO_PEOPLE = [
     )
     for last in ("Johansen", "Olsen", "Larsen", "Andersen", "Pedersen")
 ]
+# What customers write with their rating (5, 3, 1) in the survey.
+DEMO_FEEDBACK = {
+    5: ["Rask og hyggelig hjelp, takk!", "Veldig fornøyd.", "Enkelt og greit."],
+    3: ["Det tok litt tid, men ble løst.", "Greit nok."],
+    1: ["Måtte purre to ganger.", "Fikk ikke svar på spørsmålet mitt."],
+}
+
 DEMO_SUBJECTS = {
     "Faktura og betaling": [
         "Spørsmål om faktura",
@@ -179,6 +186,7 @@ class KundeCaseDemo(models.AbstractModel):
             vals_list
         )
         self._conversations(cases.sorted("date_received", reverse=True)[:25])
+        self._ratings(cases.filtered("is_closed"), rng)
         # One customer who logs in to the portal: kunde.portal / kunde.portal
         portal_partner = partners.filtered("parent_id")[:1]
         self.env["res.users"].with_context(no_reset_password=True).create(
@@ -222,6 +230,25 @@ class KundeCaseDemo(models.AbstractModel):
                     message_type="comment",
                     subtype_xmlid="mail.mt_comment",
                 )
+
+    @api.model
+    def _ratings(self, cases, rng):
+        """Two thirds of the closed cases' customers answered the survey, most
+        of them satisfied; some wrote a comment."""
+        now = fields.Datetime.now()
+        for case in cases.sudo():
+            roll = rng.random()
+            if roll < 0.35:
+                continue
+            rate = 5 if roll < 0.8 else 3 if roll < 0.92 else 1
+            feedback = rng.choice(DEMO_FEEDBACK[rate]) if rng.random() < 0.5 else None
+            case.rating_apply(
+                rate, token=case._rating_get_access_token(), feedback=feedback
+            )
+            rated_on = min(case.date_closed + timedelta(hours=rng.randint(1, 48)), now)
+            case.write(
+                {"rating_requested_on": case.date_closed, "csat_rated_on": rated_on}
+            )
 
     @api.model
     def _stage(self, age_days, roll, stages):

@@ -33,3 +33,10 @@ PAGE_SIZE = 80
 
 # "Lately" in the customer's statistics.
 RECENT_DAYS = 90
+
+# Satisfaction (CSAT) after close: the three faces a customer picks from (1 =
+# dissatisfied, 3 = okay, 5 = satisfied), the team's default minimum number of
+# days between two surveys to the same customer, and the longest comment kept.
+RATING_VALUES = (1, 3, 5)
+DEFAULT_RATING_MIN_DAYS = 30
+RATING_FEEDBACK_MAX_CHARS = 5000
