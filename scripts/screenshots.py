@@ -195,6 +195,12 @@ PAGES = [
         "/odoo/action-base.action_partner_form/{health_customer}",
         ".o_field_widget[name=kunde_health]",
     ),
+    (
+        "mona.rapport",
+        "satisfaction.png",
+        "/odoo/action-kunde_crm.kunde_case_action_satisfaction",
+        ".o_pivot table",
+    ),
     ("kunde.portal", "portal-cases.png", "/my/cases", ".o_portal_wrap table"),
     ("kunde.portal", "portal-case.png", "/my/cases/{portal_case}", "#chatterRoot"),
 ]

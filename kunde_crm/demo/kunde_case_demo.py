@@ -43,6 +43,13 @@ DEMO_PEOPLE = [
     )
     for last in ("Johansen", "Olsen", "Larsen", "Andersen", "Pedersen")
 ]
+# What customers write with their rating (5, 3, 1) in the survey.
+DEMO_FEEDBACK = {
+    5: ["Rask og hyggelig hjelp, takk!", "Veldig fornøyd.", "Enkelt og greit."],
+    3: ["Det tok litt tid, men ble løst.", "Greit nok."],
+    1: ["Måtte purre to ganger.", "Fikk ikke svar på spørsmålet mitt."],
+}
+
 DEMO_SUBJECTS = {
     "Faktura og betaling": [
         "Spørsmål om faktura",
@@ -207,24 +214,6 @@ class KundeCaseDemo(models.AbstractModel):
         return True
 
     @api.model
-    def _ratings(self, cases, rng):
-        """Most closed cases rated by their customer, a few unhappily."""
-        model = self.env["ir.model"]._get("kunde.case")
-        self.env["rating.rating"].create(
-            [
-                {
-                    "res_model_id": model.id,
-                    "res_id": case.id,
-                    "partner_id": case.partner_id.id,
-                    "rating": rng.choice([5, 5, 5, 4, 4, 3, 1]),
-                    "consumed": True,
-                }
-                for case in cases
-                if rng.random() < 0.6
-            ]
-        )
-
-    @api.model
     def _conversations(self, cases):
         """The customer's message and, once taken, the agent's answer.
 
@@ -251,6 +240,25 @@ class KundeCaseDemo(models.AbstractModel):
                     message_type="comment",
                     subtype_xmlid="mail.mt_comment",
                 )
+
+    @api.model
+    def _ratings(self, cases, rng):
+        """Two thirds of the closed cases' customers answered the survey, most
+        of them satisfied; some wrote a comment."""
+        now = fields.Datetime.now()
+        for case in cases.sudo():
+            roll = rng.random()
+            if roll < 0.35:
+                continue
+            rate = 5 if roll < 0.8 else 3 if roll < 0.92 else 1
+            feedback = rng.choice(DEMO_FEEDBACK[rate]) if rng.random() < 0.5 else None
+            case.rating_apply(
+                rate, token=case._rating_get_access_token(), feedback=feedback
+            )
+            rated_on = min(case.date_closed + timedelta(hours=rng.randint(1, 48)), now)
+            case.write(
+                {"rating_requested_on": case.date_closed, "csat_rated_on": rated_on}
+            )
 
     @api.model
     def _stage(self, age_days, roll, stages):

@@ -9,6 +9,7 @@ from . import (
     kunde_case_invoice,
     kunde_case_mail,
     kunde_case_queue,
+    kunde_case_rating,
     kunde_case_sla,
     kunde_case_stage,
     kunde_case_tag,

@@ -17,7 +17,9 @@ COMPANY_SOURCES = frozenset({"company_id", "team_id", "partner_id"})
 class KundeCase(models.Model):
     _name = "kunde.case"
     _description = "Customer Service Case"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    # rating.mixin (satisfaction, kunde_case_rating.py) extends mail.thread, so
+    # it comes before it.
+    _inherit = ["portal.mixin", "rating.mixin", "mail.thread", "mail.activity.mixin"]
     # The queue's order: urgent first, then oldest first (served by an index).
     _order = "priority desc, date_received, id"
     _rec_names_search = ["reference", "name"]

@@ -34,6 +34,11 @@ class KundeCaseCategory(models.Model):
         string="Invoice Questions",
         help="Cases opened from an invoice (New case) get this category.",
     )
+    rating_excluded = fields.Boolean(
+        string="No Satisfaction Survey",
+        help="Cases of this category (spam, duplicates) get no satisfaction "
+        "survey when they are closed.",
+    )
     company_id = fields.Many2one("res.company", index=True)
     active = fields.Boolean(default=True)
 

@@ -40,3 +40,9 @@ HEALTH_LEVELS = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 RATING_DISSATISFIED_BELOW = 3  # ratings 1 and 2 of 5: Odoo's "unhappy"
 SATISFACTION_DAYS = 365
 HEALTH_BATCH_SIZE = 1000
+# Satisfaction (CSAT) after close: the three faces a customer picks from (1 =
+# dissatisfied, 3 = okay, 5 = satisfied), the team's default minimum number of
+# days between two surveys to the same customer, and the longest comment kept.
+RATING_VALUES = (1, 3, 5)
+DEFAULT_RATING_MIN_DAYS = 30
+RATING_FEEDBACK_MAX_CHARS = 5000

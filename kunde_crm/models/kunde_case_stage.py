@@ -24,6 +24,11 @@ class KundeCaseStage(models.Model):
         string="Teams",
         help="Teams that use this stage. Leave empty to use it for every team.",
     )
+    rating_excluded = fields.Boolean(
+        string="No Satisfaction Survey",
+        help="Cases closed in this stage (spam, duplicates) get no satisfaction "
+        "survey.",
+    )
     active = fields.Boolean(default=True)
 
     # ------------------------------------------------------------------

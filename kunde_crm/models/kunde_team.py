@@ -3,13 +3,17 @@ import ast
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .kunde_case_constants import ACKNOWLEDGEMENT_LIMIT, DEFAULT_REOPEN_DAYS
+from .kunde_case_constants import (
+    ACKNOWLEDGEMENT_LIMIT,
+    DEFAULT_RATING_MIN_DAYS,
+    DEFAULT_REOPEN_DAYS,
+)
 
 
 class KundeTeam(models.Model):
     _name = "kunde.team"
     _description = "Customer Service Team"
-    _inherit = ["mail.alias.mixin", "mail.thread"]
+    _inherit = ["mail.alias.mixin", "mail.thread", "rating.parent.mixin"]
     _order = "sequence, name"
     _check_company_auto = True
 
@@ -62,6 +66,19 @@ class KundeTeam(models.Model):
         help="A customer reply to a case closed fewer days ago reopens it; a later "
         "reply opens a new case linked to the old one.",
     )
+    rating_request = fields.Boolean(
+        string="Satisfaction Survey",
+        default=True,
+        help="Ask the customer to rate the case (1, 3 or 5) by email when it is "
+        "closed. Never for cases closed as spam or duplicate, internal cases, or "
+        "automatic or unverified senders.",
+    )
+    rating_min_days = fields.Integer(
+        string="Days Between Surveys",
+        default=DEFAULT_RATING_MIN_DAYS,
+        help="A customer who got a satisfaction survey fewer days ago gets none "
+        "for the next closed case.",
+    )
     open_case_count = fields.Integer(compute="_compute_case_counts")
     unassigned_case_count = fields.Integer(compute="_compute_case_counts")
 
@@ -90,6 +107,13 @@ class KundeTeam(models.Model):
     def _check_reopen_days(self):
         if any(team.reopen_days < 0 for team in self):
             raise ValidationError(_("The reopen window cannot be negative."))
+
+    @api.constrains("rating_min_days")
+    def _check_rating_min_days(self):
+        if any(team.rating_min_days < 0 for team in self):
+            raise ValidationError(
+                _("The number of days between surveys cannot be negative.")
+            )
 
     # ------------------------------------------------------------------
     # CRUD

@@ -28,6 +28,17 @@ class KundeCaseTrend(models.TransientModel):
         aggregator="avg",
         help="Share of the period's cases with a known SLA outcome that kept it.",
     )
+    csat_avg = fields.Float(
+        string="Satisfaction",
+        aggregator=False,
+        help="Average rating (1 to 5) of the period's cases that the customer rated.",
+    )
+    csat_satisfied = fields.Float(
+        string="Satisfied (%)",
+        aggregator=False,
+        help="Share of 5s (the happy face) among the period's rated cases.",
+    )
+    csat_count = fields.Integer(string="Ratings", aggregator="sum")
     change_percent = fields.Float(
         string="Change (%)",
         aggregator=False,
@@ -52,17 +63,40 @@ class KundeCaseTrend(models.TransientModel):
     @api.model
     def _count_by_category(self, date_from, date_to, domain=None):
         """{category: (count now, count before, SLA kept %)}, two grouped queries."""
+        return {
+            category: (figures["now"], figures["before"], figures["sla_kept"])
+            for category, figures in self._figures_by_category(
+                date_from, date_to, domain
+            ).items()
+        }
+
+    @api.model
+    def _figures_by_category(self, date_from, date_to, domain=None):
+        """{category: {now, before, sla_kept, csat_avg, csat_satisfied,
+        csat_count}}: two grouped queries under the user's record rules. The
+        satisfaction figures are those of the period's rated cases."""
         before_start, start, end = self._period_bounds(date_from, date_to)
         Case = self.env["kunde.case"]
         base = list(domain or [])
-        now_counts, kept = {}, {}
-        for category, count, sla_kept in Case._read_group(
+        now_figures = {}
+        for category, count, sla_kept, csat_avg, satisfied, rated in Case._read_group(
             base + [("date_received", ">=", start), ("date_received", "<", end)],
             ["category_id"],
-            ["__count", "sla_kept:avg"],
+            [
+                "__count",
+                "sla_kept:avg",
+                "csat_rating:avg",
+                "csat_satisfied:avg",
+                "csat_rated:sum",
+            ],
         ):
-            now_counts[category] = count
-            kept[category] = sla_kept
+            now_figures[category] = {
+                "now": count,
+                "sla_kept": sla_kept,
+                "csat_avg": csat_avg,
+                "csat_satisfied": satisfied,
+                "csat_count": rated or 0,
+            }
         before_counts = dict(
             Case._read_group(
                 base
@@ -74,21 +108,28 @@ class KundeCaseTrend(models.TransientModel):
                 ["__count"],
             )
         )
+        empty = {
+            "now": 0,
+            "sla_kept": None,
+            "csat_avg": None,
+            "csat_satisfied": None,
+            "csat_count": 0,
+        }
         return {
-            category: (
-                now_counts.get(category, 0),
-                before_counts.get(category, 0),
-                kept.get(category),
+            category: dict(
+                now_figures.get(category, empty),
+                before=before_counts.get(category, 0),
             )
-            for category in set(now_counts) | set(before_counts)
+            for category in set(now_figures) | set(before_counts)
         }
 
     @api.model
     def _compute_rows(self, date_from, date_to, domain=None):
         rows = []
-        for category, (now, before, kept) in self._count_by_category(
+        for category, figures in self._figures_by_category(
             date_from, date_to, domain
         ).items():
+            now, before = figures["now"], figures["before"]
             rows.append(
                 {
                     "date_from": date_from,
@@ -97,7 +138,12 @@ class KundeCaseTrend(models.TransientModel):
                     "count_now": now,
                     "count_before": before,
                     "change_count": now - before,
-                    "sla_kept": kept or 0.0,
+                    "sla_kept": figures["sla_kept"] or 0.0,
+                    "csat_avg": figures["csat_avg"] or False,
+                    "csat_satisfied": figures["csat_satisfied"]
+                    if figures["csat_count"]
+                    else False,
+                    "csat_count": figures["csat_count"],
                     "change_percent": (now - before) * 100.0 / before
                     if before
                     else False,

@@ -1,4 +1,5 @@
-"""The customer-service workbook: Summary, Categories, Weeks, Agents, Channels, Cases.
+"""The customer-service workbook: Summary, Categories, Weeks, Agents, Channels,
+Cases, Satisfaction (kunde_case_xlsx_satisfaction.py).
 
 Built with xlsxwriter in constant-memory mode: each sheet is written top to
 bottom and flushed as it goes, and cases are read in chunks with only the
@@ -18,6 +19,8 @@ import pytz
 import xlsxwriter
 
 from odoo.tools import SQL
+
+from . import kunde_case_xlsx_satisfaction as satisfaction
 
 CHUNK = 5000
 TOP_CATEGORIES = 6
@@ -79,6 +82,7 @@ class KundeCaseXlsxReport:
         self._sheet_channels(workbook)
         if self.include_cases:
             self._sheet_cases(workbook)
+        satisfaction.sheet_satisfaction(self, workbook)
         workbook.close()
         return output.getvalue()
 
@@ -177,6 +181,7 @@ class KundeCaseXlsxReport:
                     "percent",
                 )
             )
+        lines += satisfaction.summary_lines(self)
         self.header(sheet, row, [self.env._("Figure"), self.env._("Value")], [42, 18])
         for label, value, fmt in lines:
             row += 1

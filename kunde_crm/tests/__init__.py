@@ -16,6 +16,8 @@ from . import (
     test_performances,
     test_portal,
     test_queue,
+    test_rating,
+    test_rating_http,
     test_reports,
     test_sla,
     test_take_next_concurrency,

@@ -39,6 +39,10 @@ class TestDemoGenerator(KundeCrmCase):
         self.assertTrue(cases.filtered(lambda c: not c.user_id and not c.is_closed))
         closed = cases.filtered("is_closed")
         self.assertTrue(all(c.date_closed and c.user_id for c in closed))
+        # Most closed cases' customers answered the satisfaction survey.
+        rated = closed.filtered("csat_rating")
+        self.assertTrue(rated)
+        self.assertEqual(set(rated.mapped("csat_rating")) - {1, 3, 5}, set())
         self.assertEqual(len(set(cases.mapped("reference"))), 120)
         portal = self.env["res.users"].search([("login", "=", "kunde.portal")])
         self.assertTrue(portal.share)

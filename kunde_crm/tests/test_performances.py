@@ -145,6 +145,42 @@ class TestPerformances(QueryCountMixin, KundeCrmCase):
 
         self._assert_constant(prepare, run, 8)
 
+    def test_case_list_with_ratings(self):
+        """The case list and board show each case's rating: a stored column,
+        read with the rows, never a query per case."""
+        spec = dict(self.queue_spec, csat_rating={}, date_closed={})
+
+        def prepare(size):
+            team, cases = self._team_with_cases(size)
+            cases.action_close()
+            for rate, case in zip((5, 3, 1) * size, cases, strict=False):
+                case.sudo().write({"csat_rating": rate, "csat_rated": 1})
+            return team
+
+        def run(team):
+            result = self.Case.with_user(self.agent).web_search_read(
+                [("team_id", "=", team.id)], spec, limit=80
+            )
+            self.assertEqual(result["length"], len(team.case_ids))
+            self.assertTrue(all(row["csat_rating"] for row in result["records"]))
+
+        self._assert_constant(prepare, run, 8)
+
+    def test_close_marks_the_survey(self):
+        """Closing many cases marks them for the survey job in one write."""
+
+        def prepare(size):
+            cases = self._team_with_cases(size)[1]
+            cases.action_close()
+            return cases
+
+        def run(cases):
+            cases.sudo().write({"rating_request_pending": False})
+            cases.with_user(self.agent)._rating_mark_pending(self.stage_solved.id)
+            self.assertTrue(all(cases.mapped("rating_request_pending")))
+
+        self._assert_constant(prepare, run, 9)
+
     def test_partner_smart_buttons(self):
         spec = {
             "kunde_case_count": {},

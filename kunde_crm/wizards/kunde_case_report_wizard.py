@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..report.kunde_case_xlsx import KundeCaseXlsxReport, last_month, report_env
+from ..report.kunde_case_xlsx_satisfaction import satisfaction_totals
 
 _logger = logging.getLogger(__name__)
 
@@ -166,8 +167,8 @@ class KundeCaseReportWizard(models.TransientModel):
                     "Customer service report %(month)s",
                     month=date_from.strftime("%Y-%m"),
                 ),
-                "body_html": system._(
-                    "<p>Attached is last month's customer service report.</p>"
+                "body_html": self._monthly_report_body(
+                    env, system, domain, date_from, date_to
                 ),
                 "email_from": company.email_formatted
                 or company.partner_id.email_formatted,
@@ -192,3 +193,22 @@ class KundeCaseReportWizard(models.TransientModel):
             company.name,
             len(recipients),
         )
+
+    @api.model
+    def _monthly_report_body(self, env, system, domain, date_from, date_to):
+        """The monthly email's text: the attachment, and last month's
+        satisfaction as the recipient may read it (``env``)."""
+        body = system._("<p>Attached is last month's customer service report.</p>")
+        _before, start, end = env["kunde.case.trend"]._period_bounds(date_from, date_to)
+        count, average, satisfied = satisfaction_totals(env, domain, start, end)
+        if count:
+            average_text = f"{average:.1f}"
+            satisfied_text = f"{satisfied:.0f} %"
+            body += system._(
+                "<p>Satisfaction: %(count)s ratings, on average %(average)s of 5, "
+                "%(satisfied)s satisfied (5 of 5).</p>",
+                count=count,
+                average=average_text,
+                satisfied=satisfied_text,
+            )
+        return body
