@@ -176,6 +176,8 @@ class ResPartner(models.Model):
                 "description": False,
                 "email_from": False,
                 "phone": False,
+                # The satisfaction comment, kept on the case for the reports.
+                "csat_feedback": False,
                 # Links to the case in the customer's old emails stop working.
                 "access_token": False,
             }
