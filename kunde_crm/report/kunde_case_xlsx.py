@@ -79,6 +79,10 @@ class KundeCaseXlsxReport:
         self._sheet_channels(workbook)
         if self.include_cases:
             self._sheet_cases(workbook)
+        # Sheets of other addons (kunde_crm_crm's Sales ...), after the core
+        # ones: see kunde.case.report.wizard._xlsx_extra_sheets.
+        for add_sheet in self.env["kunde.case.report.wizard"]._xlsx_extra_sheets():
+            add_sheet(self, workbook)
         workbook.close()
         return output.getvalue()
 
