@@ -1,11 +1,12 @@
 """Demo data of the bridge: demo cases sent to sales by a demo agent (make run)."""
 
-from odoo import models
+from odoo import api, models
 
 
 class KundeCaseDemo(models.AbstractModel):
     _inherit = "kunde.case.demo"
 
+    @api.model
     def _generate_sales(self):
         """Ingrid (an agent without sales rights) sends four demo cases to the
         Sales team: two leads go to the administrator, one opportunity is won
