@@ -352,13 +352,18 @@ ensure_run_db() {
         psql_q "ALTER DATABASE \"$building\" RENAME TO \"$RUN_DB\"" >/dev/null
         if [ -d "$DATA_DIR/filestore/$building" ]; then mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$RUN_DB"; fi
     else
-        local modules
-        modules="$(with_modules kunde_crm "$(bridge_addons)")"
-        log "database '$RUN_DB' exists: updating $modules (installing those it lacks)"
-        # -i installs the bridges (and their apps) a database made before them
-        # lacks; -u updates what is installed. Each only acts on the modules
-        # in the state it handles.
-        odoo -d "$RUN_DB" -i "$modules" -u "$modules" --stop-after-init --log-level=warn
+        # -u the installed modules; -i only the bridges the database lacks (made
+        # before them): -i on an installed module would load its data and demo again.
+        local installed missing="" name
+        installed="$(psql -X -d "$RUN_DB" -tAc "SELECT string_agg(name, ',') FROM ir_module_module
+            WHERE state = 'installed' AND name LIKE 'kunde_crm%'")"
+        local IFS=,
+        for name in $(bridge_addons); do
+            case ",$installed," in *",$name,"*) ;; *) missing="${missing:+$missing,}$name" ;; esac
+        done
+        unset IFS
+        log "database '$RUN_DB' exists: updating ${installed:-kunde_crm}${missing:+, installing $missing}"
+        odoo -d "$RUN_DB" -u "${installed:-kunde_crm}" ${missing:+-i "$missing"} --stop-after-init --log-level=warn
     fi
 }
 
