@@ -289,6 +289,48 @@ clone_db() {  # clone_db TEMPLATE NEW
     drop_db "$2" && createdb -T "$1" "$2" && copy_filestore "$1" "$2"
 }
 
+# Bridge addons: every kunde_crm_<app>/ folder of the repository with a manifest
+# (kunde_crm_crm, kunde_crm_mass_mailing ...), each depending on kunde_crm and
+# another Odoo app, auto_install. The core addon never depends on those apps.
+bridge_addons() {  # their names, comma-separated (empty when there is none)
+    local dir names=()
+    for dir in "$REPO"/kunde_crm_*/; do
+        [ -f "$dir/__manifest__.py" ] && names+=("$(basename "$dir")")
+    done
+    (IFS=,; echo "${names[*]}")
+}
+
+bridge_apps() {  # the Odoo apps the bridges depend on (not kunde_crm nor a bridge), comma-separated
+    "$VENV/bin/python" - "$REPO" <<'PY'
+import ast, pathlib, sys
+
+repo = pathlib.Path(sys.argv[1])
+bridges = sorted(p.parent for p in repo.glob("kunde_crm_*/__manifest__.py"))
+names = {bridge.name for bridge in bridges} | {"kunde_crm"}
+apps = []
+for bridge in bridges:
+    for name in ast.literal_eval((bridge / "__manifest__.py").read_text()).get("depends", []):
+        if name not in names and name not in apps:
+            apps.append(name)
+print(",".join(apps))
+PY
+}
+
+with_modules() {  # with_modules "a,b" "b,c" -> a,b,c (in order, each once)
+    local list="$1" name
+    local IFS=,
+    for name in $2; do
+        case ",$list," in *",$name,"*) ;; *) list="${list:+$list,}$name" ;; esac
+    done
+    echo "$list"
+}
+
+# The apps template holds the apps the bridges need too (crm is there already;
+# mass_mailing for kunde_crm_mass_mailing): its name changes when they do.
+add_bridge_apps_to_neighbours() {
+    NEIGHBOUR_MODULES="$(with_modules "$NEIGHBOUR_MODULES" "$(bridge_apps)")"
+}
+
 setup() {
     ensure_system_packages
     ensure_postgres
@@ -305,12 +347,23 @@ ensure_run_db() {
         log "creating database '$RUN_DB' with demo data and kunde_crm (first run only; a few minutes)"
         local building="${RUN_DB}_building"
         drop_db "$building"
-        odoo -d "$building" -i kunde_crm --load-language="$LANGUAGES" --stop-after-init --log-level=warn
+        odoo -d "$building" -i "$(with_modules kunde_crm "$(bridge_addons)")" --load-language="$LANGUAGES" \
+            --stop-after-init --log-level=warn
         psql_q "ALTER DATABASE \"$building\" RENAME TO \"$RUN_DB\"" >/dev/null
         if [ -d "$DATA_DIR/filestore/$building" ]; then mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$RUN_DB"; fi
     else
-        log "database '$RUN_DB' exists: updating kunde_crm"
-        odoo -d "$RUN_DB" -u kunde_crm --stop-after-init --log-level=warn
+        # -u the installed modules; -i only the bridges the database lacks (made
+        # before them): -i on an installed module would load its data and demo again.
+        local installed missing="" name
+        installed="$(psql -X -d "$RUN_DB" -tAc "SELECT string_agg(name, ',') FROM ir_module_module
+            WHERE state = 'installed' AND name LIKE 'kunde_crm%'")"
+        local IFS=,
+        for name in $(bridge_addons); do
+            case ",$installed," in *",$name,"*) ;; *) missing="${missing:+$missing,}$name" ;; esac
+        done
+        unset IFS
+        log "database '$RUN_DB' exists: updating ${installed:-kunde_crm}${missing:+, installing $missing}"
+        odoo -d "$RUN_DB" -u "${installed:-kunde_crm}" ${missing:+-i "$missing"} --stop-after-init --log-level=warn
     fi
 }
 
@@ -338,7 +391,9 @@ cmd_lint() {
     "$VENV/bin/ruff" check "$REPO"
     "$VENV/bin/ruff" format --check "$REPO"
     log "pylint-odoo (mandatory checks)"
-    (cd "$REPO" && "$VENV/bin/pylint" --rcfile="$REPO/.pylintrc-mandatory" kunde_crm)
+    local addons
+    addons="$(with_modules kunde_crm "$(bridge_addons)")"
+    (cd "$REPO" && "$VENV/bin/pylint" --rcfile="$REPO/.pylintrc-mandatory" ${addons//,/ })
 }
 
 free_port() {
@@ -365,33 +420,39 @@ test_stage_pytest() {
 
 # Stage 2: the addon's tests with Odoo's own runner, as integrators and Odoo CI
 # run them, in a database that also holds the apps of a Norwegian company.
+# The bridge addons are installed there too (their apps are in the template), and
+# their tests run with the core's: the core's tests also pass beside them.
 test_stage_odoo_runner() {
+    add_bridge_apps_to_neighbours
     ensure_neighbour_template
-    local db="${TEST_DB}_apps" log="$RUN_DIR/odoo-runner-tests.log" port rc=0
-    log "fresh database '$db' from $NEIGHBOUR_TEMPLATE_DB, installing kunde_crm"
+    local db="${TEST_DB}_apps" log="$RUN_DIR/odoo-runner-tests.log" port rc=0 modules tags
+    modules="$(with_modules kunde_crm "$(bridge_addons)")"
+    tags="/${modules//,/,/}"
+    log "fresh database '$db' from $NEIGHBOUR_TEMPLATE_DB, installing $modules"
     clone_db "$NEIGHBOUR_TEMPLATE_DB" "$db" || return 1
-    odoo -d "$db" -i kunde_crm --without-demo=all --stop-after-init --log-level=warn || return 1
+    odoo -d "$db" -i "$modules" --without-demo=all --stop-after-init --log-level=warn || return 1
     port="$(free_port)"
-    log "addon tests with Odoo's runner: odoo-bin -d $db -u kunde_crm --test-tags /kunde_crm" \
+    log "addon tests with Odoo's runner: odoo-bin -d $db -u $modules --test-tags $tags" \
         "(HTTP on port $port; full log in ${log#"$REPO/"})"
     # The log goes to the file (Odoo appends: start it empty); failures, errors and
     # the summary to the screen.
     : >"$log"
     timeout --kill-after=30 1500 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$db" \
-        -u kunde_crm --test-tags /kunde_crm --stop-after-init --http-port="$port" \
+        -u "$modules" --test-tags "$tags" --stop-after-init --http-port="$port" \
         --max-cron-threads=0 --log-level=info --logfile="$log" || rc=$?
-    check_odoo_test_log "$log" "$rc"
+    check_odoo_test_log "$log" "$rc" "$modules"
 }
 
 # Odoo's runner can exit 0 although tests failed, did not run or were skipped
 # (no Chromium: the tours are skipped). Passes only when the run exited 0, logged
 # no ERROR or CRITICAL line, its summary says 0 failed and 0 errors of more than
-# 0 tests, nothing was skipped, and every test method of kunde_crm/tests started.
-check_odoo_test_log() {  # check_odoo_test_log LOG EXIT_CODE
-    "$VENV/bin/python" - "$1" "$2" "$REPO/kunde_crm/tests" <<'PY'
+# 0 tests, nothing was skipped, and every test method of each addon's tests/ started.
+check_odoo_test_log() {  # check_odoo_test_log LOG EXIT_CODE [ADDONS, default kunde_crm]
+    "$VENV/bin/python" - "$1" "$2" "$REPO" "${3:-kunde_crm}" <<'PY'
 import ast, pathlib, re, sys
 
-log_path, exit_code, tests_dir = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
+log_path, exit_code, repo = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
+addons = sys.argv[4].split(",")
 record = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): (.*)$")
 records, current = [], None
 for line in pathlib.Path(log_path).read_text(errors="replace").splitlines():
@@ -426,25 +487,30 @@ else:
         problems.append("no test ran")
 started, skipped = set(), []
 for _level, logger, message, _more in records:
-    if not logger.startswith("odoo.addons.kunde_crm."):
+    parts = logger.split(".")
+    if parts[:2] != ["odoo", "addons"] or len(parts) < 3 or parts[2] not in addons:
         continue
     if match := re.match(r"Starting (\w+)\.(\w+) \.\.\.", message):
-        started.add(match.groups())
+        started.add((parts[2], *match.groups()))
     elif message.startswith("skipped "):
         skipped.append(message)
 problems += [f"test {line}" for line in skipped]
 expected = set()
-for path in sorted(tests_dir.glob("test_*.py")):
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.ClassDef):
-            expected |= {
-                (node.name, item.name)
-                for item in node.body
-                if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
-            }
-problems += [f"did not run: {cls}.{name}" for cls, name in sorted(expected - started)]
-print(f"Odoo's runner: {len(started)} of the {len(expected)} test methods of kunde_crm/tests ran",
-      file=sys.stderr)
+for addon in addons:
+    for path in sorted((repo / addon / "tests").glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef):
+                expected |= {
+                    (addon, node.name, item.name)
+                    for item in node.body
+                    if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
+                }
+problems += [f"did not run: {a}: {c}.{n}" for a, c, n in sorted(expected - started)]
+for addon in addons:
+    ran = len({t for t in started if t[0] == addon})
+    wanted = len({t for t in expected if t[0] == addon})
+    print(f"Odoo's runner: {ran} of the {wanted} test methods of {addon}/tests ran",
+          file=sys.stderr)
 if problems:
     print("Odoo's runner stage FAILED:", *problems, sep="\n  ", file=sys.stderr)
     sys.exit(1)
@@ -517,7 +583,7 @@ main() {
         env) cmd_env ;;
         # Not `setup && ensure_template`: set -e does not apply inside an && list.
         template) setup; ensure_template; echo "$TEMPLATE_DB" ;;
-        apps-template) setup; ensure_neighbour_template; echo "$NEIGHBOUR_TEMPLATE_DB" ;;
+        apps-template) setup; add_bridge_apps_to_neighbours; ensure_neighbour_template; echo "$NEIGHBOUR_TEMPLATE_DB" ;;
         *) die "usage: scripts/kunde.sh run|test|test-odoo-runner|lint|setup|env|template|apps-template" ;;
     esac
 }

@@ -83,6 +83,10 @@ class KundeCaseXlsxReport:
         if self.include_cases:
             self._sheet_cases(workbook)
         satisfaction.sheet_satisfaction(self, workbook)
+        # Sheets of other addons (kunde_crm_crm's Sales ...), after the core
+        # ones: see kunde.case.report.wizard._xlsx_extra_sheets.
+        for add_sheet in self.env["kunde.case.report.wizard"]._xlsx_extra_sheets():
+            add_sheet(self, workbook)
         workbook.close()
         return output.getvalue()
 

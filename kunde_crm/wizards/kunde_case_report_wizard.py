@@ -107,6 +107,23 @@ class KundeCaseReportWizard(models.TransientModel):
         }
 
     @api.model
+    def _xlsx_extra_sheets(self):
+        """The sheets other addons add to the workbook, after the core ones.
+
+        A list of functions ``add_sheet(report, workbook)``, each given the
+        ``KundeCaseXlsxReport`` being built (its ``env`` is the user's, or the
+        system's for the monthly mail to outsiders; ``base_domain``, ``start``,
+        ``end``, ``formats``, ``header()`` and ``text()`` are theirs to use) and
+        the xlsxwriter workbook. A bridge addon extends it::
+
+            def _xlsx_extra_sheets(self):
+                return super()._xlsx_extra_sheets() + [add_sales_sheet]
+
+        The monthly email attaches the same workbook, so it has them too.
+        """
+        return []
+
+    @api.model
     def _cron_send_monthly_report(self):
         """Email last month's workbook to each company's report recipients.
 

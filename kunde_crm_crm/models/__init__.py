@@ -1,0 +1,1 @@
+from . import crm_lead, kunde_case, kunde_case_report_wizard

@@ -1,0 +1,1 @@
+from . import kunde_case_sales_wizard
