@@ -1,6 +1,7 @@
 """RESULTS.md: the summary and the table of figures against the targets."""
 
 from common import AGENT, PENDING
+from results_loyalty import added_lines, loyalty_rows
 from results_notes import details, explain_lines, failures, ms, verdict
 from targets import (
     GROWTH_ROWS,
@@ -65,6 +66,7 @@ def render(results):
         if isinstance(lat.get("queue", {}).get("length"), int)
         else f"- **Bench user**: `{AGENT}`",
         _load_line(results),
+        *added_lines(results),
         "",
         "## Results",
         "",
@@ -270,6 +272,7 @@ def render(results):
                 verdict(figure_met(checks, "7")),
             )
         )
+    rows += loyalty_rows(results, checks)
     for row in rows:
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
     lines += growth_section(results, checks)

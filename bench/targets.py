@@ -86,6 +86,33 @@ TARGETS = (
         "query counts",
         "query count independent of the number of customers",
     ),
+    # Phase "loyalty": satisfaction surveys and customer health
+    Target("rating_job_per_second", "8", "survey job", 20, ">=", "closed cases/s"),
+    Target(
+        "rating_scanner_recorded",
+        "8",
+        "survey links opened by a scanner (GET) that recorded a rating",
+        0,
+        "<=",
+        "ratings",
+        "{threshold:g} recorded by GET",
+    ),
+    Target("rating_post_ms", "8", "survey page: POST p50", 200, "<=", "ms"),
+    Target("satisfaction_pivot_ms", "9", "satisfaction pivot", 500, "<=", "ms"),
+    Target("health_list_ms", "10", "customer 360 of 80 customers", 200, "<=", "ms"),
+    Target(
+        "health_query_growth",
+        "10",
+        "customer 360: distinct query counts for 1, 10, 80 customers, less one",
+        0,
+        "<=",
+        "query counts",
+        "query count independent of the number of customers",
+    ),
+    Target("health_nightly_seconds", "11", "nightly health job", 300, "<=", "s"),
+    # Phase "sales": the bridges
+    Target("lead_per_second", "12", "Send to Sales", 5, ">=", "leads/s"),
+    Target("segment_seconds", "13", "segment to a mailing list", 120, "<=", "s"),
     # make bench GROWTH=1: the figure with --growth-factor times the cases
     # (the same open cases) ÷ the same figure at the base size
     Target("growth_queue", "g1", "queue page, growth ÷ base", 1.2, "<=", "x"),
@@ -200,10 +227,36 @@ def measured(results):
         values["intake_per_second"] = kunde["per_second"]
         if peer.get("per_second"):
             values["intake_vs_peer"] = kunde["per_second"] / peer["per_second"]
+    values.update(loyalty_values(results.get("loyalty") or {}))
+    sales = results.get("sales") or {}
+    if "leads" in sales:
+        values["lead_per_second"] = sales["leads"]["per_second"]
+    if "segment" in sales:
+        values["segment_seconds"] = sales["segment"]["seconds"]
     for name, _label, _unit, key in GROWTH_ROWS:
         pair = growth_pairs(results).get(name)
         if key and pair:
             values[key] = pair[1] / pair[0]
+    return values
+
+
+def loyalty_values(loyalty):
+    values = {}
+    if "rating_requests" in loyalty:
+        values["rating_job_per_second"] = loyalty["rating_requests"]["per_second"]
+    page = loyalty.get("rating_page")
+    if page:
+        values["rating_scanner_recorded"] = page["recorded_by_get"]
+        if page.get("post_p50_ms") is not None:
+            values["rating_post_ms"] = page["post_p50_ms"]
+    if "satisfaction_pivot" in loyalty:
+        values["satisfaction_pivot_ms"] = loyalty["satisfaction_pivot"]["ms"]
+    if "health_80" in loyalty:
+        values["health_list_ms"] = loyalty["health_80"]["ms"]
+        counts = {loyalty[f"health_{n}"].get("queries") for n in (1, 10, 80)}
+        values["health_query_growth"] = len(counts) - 1
+    if "health_nightly" in loyalty:
+        values["health_nightly_seconds"] = loyalty["health_nightly"]["seconds"]
     return values
 
 
