@@ -50,9 +50,7 @@ def loyalty_phase(ctx, results):
         return
     ratings = seed_ratings(ctx)
     out["ratings_seeded"] = ratings
-    log(
-        f"loyalty: {ratings['ratings']:,} ratings on closed cases (SQL, seeded)"
-    )
+    log(f"loyalty: {ratings['ratings']:,} ratings on closed cases (SQL, seeded)")
     requests = inproc(ctx, "rating_requests", cases=1000, tokens=100)
     if requests:
         tokens = requests.pop("tokens")

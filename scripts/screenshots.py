@@ -201,9 +201,73 @@ PAGES = [
         "/odoo/action-kunde_crm.kunde_case_action_satisfaction",
         ".o_pivot table",
     ),
+    # The dialogs of the erasure and of the bridges, opened on a record made
+    # for the picture (a wizard, never confirmed): skipped when absent.
+    (
+        "admin",
+        "erasure.png",
+        "/odoo/kunde.erasure.wizard/{erasure_wizard}",
+        ".o_form_view",
+    ),
+    (
+        "ingrid.agent",
+        "send-to-sales.png",
+        "/odoo/action-kunde_crm.kunde_case_action/{sales_case}",
+        ".o_form_view .oe_button_box",
+    ),
+    (
+        "admin",
+        "mailing-segment.png",
+        "/odoo/kunde.case.mailing.wizard/{mailing_wizard}",
+        ".o_form_view",
+    ),
     ("kunde.portal", "portal-cases.png", "/my/cases", ".o_portal_wrap table"),
     ("kunde.portal", "portal-case.png", "/my/cases/{portal_case}", "#chatterRoot"),
 ]
+
+
+def _first(url, session, model, domain):
+    return (rpc(url, session, model, "search", [domain], {"limit": 1}) or [0])[0]
+
+
+def dialog_records(url, sessions):
+    """Records the dialog pictures open: an erasure dialog for a private
+    customer, a case sent to Sales, a segment of the first category."""
+    admin, agent = sessions["admin"], sessions["ingrid.agent"]
+    ids = {"erasure_wizard": 0, "sales_case": 0, "mailing_wizard": 0}
+    customer = _first(
+        url,
+        admin,
+        "res.partner",
+        [
+            ("kunde_case_ids", "!=", False),
+            ("is_company", "=", False),
+            ("parent_id", "=", False),
+            ("user_ids", "=", False),
+        ],
+    )
+    if customer:
+        ids["erasure_wizard"] = rpc(
+            url, admin, "kunde.erasure.wizard", "create", [{"partner_id": customer}]
+        )
+    try:
+        ids["sales_case"] = _first(
+            url, agent, "kunde.case", [("lead_ids", "!=", False)]
+        )
+    except RuntimeError:  # kunde_crm_crm is not installed
+        pass
+    try:
+        category = _first(url, admin, "kunde.case.category", [])
+        ids["mailing_wizard"] = rpc(
+            url,
+            admin,
+            "kunde.case.mailing.wizard",
+            "create",
+            [{"source": "category", "category_id": category, "days": 365}],
+        )
+    except RuntimeError:  # kunde_crm_mass_mailing is not installed
+        pass
+    return ids
 
 
 def main():
@@ -257,9 +321,13 @@ def main():
         )
         or [0]
     )[0]
+    ids.update(dialog_records(args.url, sessions))
     browser = Browser()
     try:
         for login, name, path, selector in PAGES:
+            if "{" in path and not ids.get(path.split("{")[1].split("}")[0]):
+                print(f"skipped {name}: nothing to show (addon not installed?)")
+                continue
             browser.send("Network.clearBrowserCookies")
             browser.send(
                 "Network.setCookie",

@@ -20,10 +20,10 @@ from . import (
     rating_rating,
     res_company,
     res_partner,
-    res_partner_health,
-    res_partner_health_rules,
     res_partner_erasure,
     res_partner_erasure_mail,
+    res_partner_health,
+    res_partner_health_rules,
     res_users,
     resource_calendar,
 )

@@ -52,3 +52,9 @@ class KundeErasureLog(models.Model):
     rating_count = fields.Integer(string="Ratings", readonly=True)
     activity_count = fields.Integer(string="Activities", readonly=True)
     follower_count = fields.Integer(string="Subscriptions Removed", readonly=True)
+    other_counts = fields.Text(
+        string="Other Apps",
+        readonly=True,
+        help="What the installed bridge addons erased: leads made from the cases "
+        "(CRM), mailing-list contacts (Email Marketing); counts only.",
+    )

@@ -1,4 +1,4 @@
-"""rating.rating: case ratings are written by the system alone, and decide the customer's health."""
+"""rating.rating: case ratings come from the system alone and decide the health."""
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError

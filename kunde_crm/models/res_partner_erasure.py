@@ -203,6 +203,10 @@ class ResPartner(models.Model):
         counts["activity_count"] = partners._kunde_erase_activities(cases)
         counts["message_count"] = partners._kunde_erase_messages(messages)
         partners._kunde_erase_live_notifications(cases, messages, secrets)
+        other = partners._kunde_erase_elsewhere(cases, secrets)
+        counts["other_counts"] = (
+            "\n".join(f"{label}: {count}" for label, count in other.items()) or False
+        )
         return (
             env["kunde.erasure.log"]
             .sudo()
@@ -216,6 +220,16 @@ class ResPartner(models.Model):
                 )
             )
         )
+
+    def _kunde_erase_elsewhere(self, cases, secrets):
+        """What other addons keep of these contacts and cases, erased.
+
+        A hook for the bridge addons (kunde_crm_crm's leads, kunde_crm_mass_mailing's
+        mailing-list contacts), called as superuser inside the erasure's
+        transaction, after the contacts and cases are anonymised. Returns
+        ``{label: count}`` for the log; no erased value in it.
+        """
+        return {}
 
     def _kunde_lock_and_cases(self):
         """Lock the contacts and their cases; return the cases, archived ones too.

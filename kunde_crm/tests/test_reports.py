@@ -110,7 +110,8 @@ class TestReports(KundeCrmCase):
         self.assertEqual(book.sheetnames[: len(SHEETS)], list(SHEETS))
         self.assertEqual(
             len(book.sheetnames),
-            len(SHEETS) + len(self.env["kunde.case.report.wizard"]._xlsx_extra_sheets()),
+            len(SHEETS)
+            + len(self.env["kunde.case.report.wizard"]._xlsx_extra_sheets()),
         )
         # Totals equal an independent ORM count of what the user may read.
         expected = self.Case.with_user(self.viewer).search_count(

@@ -1,1 +1,7 @@
-from . import kunde_case, kunde_case_category, kunde_case_trend, res_partner
+from . import (
+    kunde_case,
+    kunde_case_category,
+    kunde_case_trend,
+    res_partner,
+    res_partner_erasure,
+)
