@@ -147,7 +147,8 @@ def growth_template_name(ctx, base_template):
     """The growth template: the 200,000-case template plus the old history."""
     args = ctx.args
     digest = hashlib.sha1()
-    digest.update((BENCH / "grow.py").read_bytes())
+    for name in ("grow.py", "grow_copies.py"):
+        digest.update((BENCH / name).read_bytes())
     digest.update(f"{base_template}|{args.growth_factor}|{args.seed}".encode())
     stem = f"{ctx.template_prefix}{args.cases}x{args.growth_factor}"
     return stem, f"{stem}_{digest.hexdigest()[:8]}"

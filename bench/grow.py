@@ -13,12 +13,18 @@ the same proportions (each customer writes as many old cases, on average, as
 the template gives them recent ones).  Teams, categories, channels, priorities
 and tags are drawn as generate.py draws them.
 
-Rows go through generate.py's own SQL path (generate_rows.py: ``case_row``,
-``load``: COPY, then the ORM fills the stored fields it does not know) in
-batches of ``--batch`` cases, oldest first, so that memory stays flat at any
-size; its checks run again (sample rows against the ORM, the invariants over
-all rows), and the open load is compared before and after.  helpdesk_mgmt's
-tickets are not grown: the peer is not measured at this size.
+Only one block of the history (``--block`` cases, by default one year at the
+template's rate: a whole number of weeks) goes through generate.py's own SQL
+path (generate_rows.py: ``case_row``, ``load``: COPY, then the ORM fills the
+stored fields it does not know: business hours, SLA), in batches of
+``--batch`` cases; grow_copies.py then repeats the block further back in time
+with set-based SQL, every date shifted back by whole weeks (weekdays and hours
+of day, hence the business-hours figures, stay valid; public holidays and
+daylight saving time do not repeat by weeks), until the database holds
+``--cases``. The checks run again (sample rows against the ORM, a sample of
+copies recomputed by the ORM, the invariants over all rows), and the open load
+is compared before and after.  helpdesk_mgmt's tickets are not grown: the peer
+is not measured at this size.
 """
 
 import argparse
@@ -29,6 +35,7 @@ from datetime import timedelta
 from generate import Generator, _cumulative, _pick, weighted
 from generate_rows import log
 from generate_words import CHANNELS, PRIORITIES, SEED, SUBJECTS, TEAMS, YEARS
+from grow_copies import Replicator, check_copies
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -44,12 +51,13 @@ OPEN_LOAD = """
 
 
 class History(Generator):
-    def __init__(self, env, cases, seed, batch):
+    def __init__(self, env, cases, seed, batch, block=0):
         param = env["ir.config_parameter"].get_param("kunde_crm_bench.meta")
         self.meta = json.loads(param or "{}")
         # Another stream than generate.py's (seed): the template stays as it is.
         super().__init__(env, cases, self.meta.get("customers", 0), seed + 1)
         self.batch = batch
+        self.block = block
 
     def load_config(self):
         """What generate.py made, read back from the database."""
@@ -131,21 +139,29 @@ class History(Generator):
         if todo <= 0:
             raise SystemExit(f"the database has {present} cases already")
         self.load_config()
-        # The template's rate: its cases over YEARS years. In days first: a
-        # timedelta times 1.8 million cases overflows before the division.
-        span = timedelta(days=YEARS * 365 * todo / present)
+        # The template's rate: its cases over YEARS years. The block is a whole
+        # number of weeks of history at that rate (one year by default); the
+        # copies repeat it further back, each shifted by the block's weeks.
+        per_year = present / YEARS
+        block = min(todo, self.block or round(per_year))
+        weeks = max(1, round(block / per_year * 365 / 7))
+        copies = -(-todo // block) - 1
         newest = oldest - timedelta(minutes=1)
         rng = self.rng
-        seconds = span.total_seconds()
+        seconds = weeks * 7 * 86400
         received = sorted(
-            newest - timedelta(seconds=rng.uniform(0, seconds)) for _ in range(todo)
+            newest - timedelta(seconds=rng.uniform(0, seconds)) for _ in range(block)
         )
+        span = timedelta(weeks=weeks * (copies + 1))
         log(
-            f"{todo:,} closed cases from {received[0]:%Y-%m-%d} to "
-            f"{received[-1]:%Y-%m-%d}, in batches of {self.batch:,}"
+            f"{todo:,} closed cases from about {newest - span:%Y-%m-%d}: a block of "
+            f"{block:,} ({weeks} weeks, from {received[0]:%Y-%m-%d}) through the ORM, "
+            f"in batches of {self.batch:,}, then {copies} copies of it in SQL"
         )
-        number = present
-        for start in range(0, todo, self.batch):
+        # The block takes the last references: the copies, older, come first.
+        number = present + todo - block
+        block_ids = []
+        for start in range(0, block, self.batch):
             t0 = time.time()
             values = self.history_values(received[start : start + self.batch])
             if not start:
@@ -157,12 +173,21 @@ class History(Generator):
                 self.case_row(vals, f"SAK-{number + i:06d}")
                 for i, vals in enumerate(values, 1)
             ]
-            self.load("kunde.case", rows, [v["tag_ids"] for v in values])
+            written = set(rows[0])
+            block_ids += self.load("kunde.case", rows, [v["tag_ids"] for v in values])
             number += len(values)
             del rows, values
             self.env.invalidate_all()
-            log(f"{number:,} cases ({time.time() - t0:.0f} s for this batch)")
-        self.set_sequence("kunde.case", number + 1)
+            log(f"block: {len(block_ids):,} cases ({time.time() - t0:.0f} s)")
+        fill_seconds = time.time() - started
+        t0 = time.time()
+        replicated = Replicator(self.env, block_ids, weeks).run(todo - block, present)
+        log(f"{todo - block:,} copies in {time.time() - t0:.0f} s")
+        self.set_sequence("kunde.case", present + todo + 1)
+        differing = {
+            "block": check_copies(self.env, block_ids, rng, written, "block (control)"),
+            "copies": check_copies(self.env, replicated, rng, written),
+        }
         self.check_invariants()
         cr.execute(OPEN_LOAD)
         after = cr.fetchone()
@@ -171,11 +196,17 @@ class History(Generator):
                 f"the open load changed: open, queue, customers with open cases "
                 f"{before[:3]} -> {after[:3]}"
             )
+        if after[3] != self.n_cases:
+            raise SystemExit(f"{after[3]:,} cases instead of {self.n_cases:,}")
         self.meta.update(
             cases=after[3],
             history_cases=todo,
-            history_from=received[0].isoformat(),
+            history_from=after[4].isoformat(),
             history_years=round(span.days / 365, 1),
+            history_block=block,
+            history_block_weeks=weeks,
+            history_copies_recomputed_differing=differing,
+            history_block_seconds=round(fill_seconds),
             history_seconds=round(time.time() - started),
         )
         self.env["ir.config_parameter"].set_param(
@@ -191,6 +222,12 @@ def main():
     parser.add_argument("--cases", type=int, default=2_000_000, help="in all")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=0,
+        help="cases generated through the ORM and then copied (0: one year's)",
+    )
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.conf, "--log-level=warn"])
     registry = Registry(args.db)
@@ -206,7 +243,7 @@ def main():
                 "lang": "en_US",
             },
         )
-        History(env, args.cases, args.seed, args.batch).run()
+        History(env, args.cases, args.seed, args.batch, args.block).run()
         cr.commit()
 
 
