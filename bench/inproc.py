@@ -160,7 +160,7 @@ def rating_requests(env, options):
     sent = env.cr.fetchone()[0] - mails_before
     env.cr.execute(
         "SELECT access_token FROM rating_rating WHERE res_model = 'kunde.case' "
-        "AND NOT consumed ORDER BY id DESC LIMIT %s",
+        "AND consumed IS NOT TRUE ORDER BY id DESC LIMIT %s",
         (options.get("tokens", 100),),
     )
     tokens = [token for (token,) in env.cr.fetchall()]

@@ -170,7 +170,10 @@ def rate_through_page(url, tokens, db):
         response = conn.getresponse()
         html = response.read().decode()
         gets.append((time.perf_counter() - started) * 1000)
-        cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+        cookie = "; ".join(
+            header.split(";", 1)[0]
+            for header in response.msg.get_all("Set-Cookie") or []
+        )
         match = re.search(r'name="csrf_token" value="([^"]+)"', html)
         if response.status != 200 or not match:
             conn.close()
