@@ -3,7 +3,8 @@
 The bridges (``kunde_crm_crm``, ``kunde_crm_mass_mailing``, with ``crm`` and
 ``mass_mailing``) are installed on the working copy first. Then the bench
 agent, who has no sales rights, sends 200 open cases to Sales through the
-*Send to Sales* wizard over JSON-RPC (leads per second), and, given the
+*Send to Sales* wizard over JSON-RPC (the wait per send, and leads per
+second), and, given the
 Email Marketing user group, adds the customers of every case it may read,
 one case per customer (about 20,000 customers), to a new mailing list in one
 wizard call (seconds: the request a user waits for).
@@ -97,11 +98,12 @@ def segment_figure(ctx, admin, agent):
     admin.execute_kw(
         "res.users", "write", [[agent.uid], {"groups_id": [(4, group["res_id"])]}]
     )
-    # One case per customer, among the cases the agent may read.
+    # One case per customer (each contact that wrote), among the cases the
+    # agent may read.
     groups, _ = agent.execute_kw(
         "kunde.case",
         "read_group",
-        [[["partner_id", "!=", False]], ["id:min"], ["commercial_partner_id"]],
+        [[["partner_id", "!=", False]], ["id:min"], ["partner_id"]],
         {"lazy": False},
     )
     case_ids = [g["id"] for g in groups]

@@ -95,9 +95,9 @@ def loyalty_rows(results, checks):
                 "12",
                 "Send to Sales (`kunde_crm_crm`): an agent without sales rights, "
                 "wizard `create` + `action_send` over JSON-RPC",
-                f"{leads['leads']} leads from {leads['cases']} cases: "
-                f"**{leads['per_second']:.1f} leads/s** (p50 {ms(leads['p50_ms'])}, "
-                f"p95 {ms(leads['p95_ms'])})",
+                f"{leads['leads']} leads from {leads['cases']} cases: p50 "
+                f"**{ms(leads['p50_ms'])}** per send, p95 {ms(leads['p95_ms'])}; "
+                f"{leads['per_second']:.1f} leads/s one after the other",
                 describe("12"),
                 "n/a",
                 "",

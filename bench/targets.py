@@ -111,7 +111,8 @@ TARGETS = (
     ),
     Target("health_nightly_seconds", "11", "nightly health job", 300, "<=", "s"),
     # Phase "sales": the bridges
-    Target("lead_per_second", "12", "Send to Sales", 5, ">=", "leads/s"),
+    # One click of an agent: the wait for it (its throughput is in RESULTS.md)
+    Target("lead_p50_ms", "12", "Send to Sales: one send, p50", 500, "<=", "ms"),
     Target("segment_seconds", "13", "segment to a mailing list", 120, "<=", "s"),
     # make bench GROWTH=1: the figure with --growth-factor times the cases
     # (the same open cases) ÷ the same figure at the base size
@@ -230,7 +231,7 @@ def measured(results):
     values.update(loyalty_values(results.get("loyalty") or {}))
     sales = results.get("sales") or {}
     if "leads" in sales:
-        values["lead_per_second"] = sales["leads"]["per_second"]
+        values["lead_p50_ms"] = sales["leads"]["p50_ms"]
     if "segment" in sales:
         values["segment_seconds"] = sales["segment"]["seconds"]
     for name, _label, _unit, key in GROWTH_ROWS:

@@ -65,8 +65,11 @@ class ResPartner(models.Model):
         """
         self._kunde_check_erasable()
         user = self.env.user
+        # The log's company: the manager's current one, read before the work
+        # (the work's writes may evict the user from the cache).
+        company = self.env.company
         with self.env.cr.savepoint():
-            return self.sudo()._kunde_erase(user)
+            return self.sudo()._kunde_erase(user, company)
 
     def _kunde_check_erasable(self):
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
@@ -134,7 +137,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # The erasure (as superuser, after _kunde_check_erasable)
     # ------------------------------------------------------------------
-    def _kunde_erase(self, user):
+    def _kunde_erase(self, user, company):
         env = self.env(
             context=dict(
                 self.env.context,
@@ -214,7 +217,7 @@ class ResPartner(models.Model):
                 dict(
                     counts,
                     user_id=user.id,
-                    company_id=user.env.company.id,
+                    company_id=company.id,
                     partner_ids=[(6, 0, partners.ids)],
                     case_references=", ".join(sorted(cases.mapped("reference"))),
                 )

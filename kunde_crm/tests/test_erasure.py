@@ -482,10 +482,13 @@ class TestErasureQueries(KundeCrmCase):
         return self.env.cr.sql_log_count - start
 
     def test_query_count_does_not_grow_with_the_cases(self):
-        # Warm the registry's caches for both sizes (with the bridge addons
-        # installed, the larger set reads one more user record the first time).
-        self._erase_counting(1)
+        self._erase_counting(1)  # warm the caches of the registry
         self._erase_counting(20)
         one = self._erase_counting(1)
         many = self._erase_counting(20)
-        self.assertEqual(many, one)
+        # Beside other apps (website, sale, calendar ...) the manager's user
+        # row may be read again once or twice, whatever the number of cases
+        # (their writes evict it from the cache): a constant. A step done per
+        # case would add at least 19.
+        self.assertLessEqual(many, one + 2)
+        self.assertGreaterEqual(many, one)
