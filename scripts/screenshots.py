@@ -213,7 +213,7 @@ PAGES = [
         "ingrid.agent",
         "send-to-sales.png",
         "/odoo/action-kunde_crm.kunde_case_action/{sales_case}",
-        ".o_form_view .oe_button_box",
+        ".o_form_view .o-form-buttonbox",
     ),
     (
         "admin",
