@@ -110,7 +110,7 @@ def loyalty_rows(results, checks):
             (
                 "13",
                 "Customers to a mailing list (`kunde_crm_mass_mailing`): one case per "
-                "customer the agent may read, one `action_add_to_list`",
+                "contact the agent may read, one `action_add_to_list`",
                 f"{segment['customers']:,} customers in **{segment['seconds']:.1f} s**"
                 f": {segment['added']:,} added, {segment['existing']:,} already "
                 f"there, {segment['skipped']:,} skipped",
