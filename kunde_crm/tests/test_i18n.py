@@ -34,42 +34,42 @@ def with_dependencies(module):
 
 
 @tagged("post_install", "-at_install")
+def own_terms(env, module):
+    """The terms Odoo exports for ``module`` that are its own (the bridges use it too).
+
+    Odoo's export also lists the label and help of every field a model of the
+    module has, including fields that other installed modules add to a model
+    it inherits (calendar adds "Next Activity Calendar Event" to every
+    activity mixin). Those belong to that module and are translated there;
+    what is ours is the code, the data, and the fields that the module or one
+    of its dependencies defines. Demo records are left out too: a database
+    installed with demo data exports their names, which are Norwegian
+    already.
+    """
+    ours = with_dependencies(module)
+    demo = demo_xmlids(module)
+    terms = set()
+    for exported, kind, name, xmlid, source, *_rest in TranslationModuleReader(
+        env.cr, modules=[module]
+    ):
+        if exported != module or not source or xmlid in demo:
+            continue
+        if kind == "model" and name.split(",")[0] in FIELD_MODELS:
+            record = env.ref(xmlid)
+            if record._name == "ir.model.fields.selection":
+                record = record.field_id
+            field = env[record.model]._fields.get(record.name)
+            if field is None or not ours.intersection(field._modules):
+                continue
+        terms.add(source)
+    return terms
+
+
 class TestNorwegian(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.own_terms = cls._own_terms()
-
-    @classmethod
-    def _own_terms(cls):
-        """The terms Odoo exports for kunde_crm that are kunde_crm's own.
-
-        Odoo's export also lists the label and help of every field a kunde_crm
-        model has, including fields that other installed modules add to a model
-        we inherit (calendar adds "Next Activity Calendar Event" to every
-        activity mixin). Those belong to that module and are translated there;
-        what is ours is the code, the data, and the fields that kunde_crm or one
-        of its dependencies defines. Demo records are left out too: a database
-        installed with demo data exports their names, which are Norwegian
-        already.
-        """
-        ours = with_dependencies("kunde_crm")
-        demo = demo_xmlids("kunde_crm")
-        terms = set()
-        for module, kind, name, xmlid, source, *_rest in TranslationModuleReader(
-            cls.env.cr, modules=["kunde_crm"]
-        ):
-            if module != "kunde_crm" or not source or xmlid in demo:
-                continue
-            if kind == "model" and name.split(",")[0] in FIELD_MODELS:
-                record = cls.env.ref(xmlid)
-                if record._name == "ir.model.fields.selection":
-                    record = record.field_id
-                field = cls.env[record.model]._fields.get(record.name)
-                if field is None or not ours.intersection(field._modules):
-                    continue
-            terms.add(source)
-        return terms
+        cls.own_terms = own_terms(cls.env, "kunde_crm")
 
     def test_every_term_has_nb_translation(self):
         """Every term of kunde_crm's own that Odoo exports is translated in nb.po."""

@@ -4,40 +4,13 @@ import polib
 
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
-from odoo.tools.translate import TranslationModuleReader
 
 from odoo.addons.kunde_crm.tests.common import load_norwegian
-from odoo.addons.kunde_crm.tests.test_i18n import (
-    FIELD_MODELS,
-    demo_xmlids,
-    with_dependencies,
-)
+from odoo.addons.kunde_crm.tests.test_i18n import own_terms
 
 from .common import NB_PO, KundeCrmSalesCase
 
 MODULE = "kunde_crm_crm"
-
-
-def own_terms(env):
-    """The terms Odoo exports for the bridge that are its own (see kunde_crm's
-    test_i18n: not the labels of fields other modules add to models we use)."""
-    ours = with_dependencies(MODULE)
-    demo = demo_xmlids(MODULE)
-    terms = set()
-    for module, kind, name, xmlid, source, *_rest in TranslationModuleReader(
-        env.cr, modules=[MODULE]
-    ):
-        if module != MODULE or not source or xmlid in demo:
-            continue
-        if kind == "model" and name.split(",")[0] in FIELD_MODELS:
-            record = env.ref(xmlid)
-            if record._name == "ir.model.fields.selection":
-                record = record.field_id
-            field = env[record.model]._fields.get(record.name)
-            if field is None or not ours.intersection(field._modules):
-                continue
-        terms.add(source)
-    return terms
 
 
 @tagged("post_install", "-at_install")
@@ -48,7 +21,7 @@ class TestNorwegianTerms(TransactionCase):
             for entry in polib.pofile(str(NB_PO))
             if entry.msgstr.strip() and not entry.obsolete
         }
-        terms = own_terms(self.env)
+        terms = own_terms(self.env, MODULE)
         self.assertIn("Send to Sales", terms)
         self.assertGreater(len(terms), 40)
         missing = sorted(terms - translated)
