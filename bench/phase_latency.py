@@ -5,6 +5,7 @@ import statistics
 
 import capture
 from common import AGENT, PASSWORD, WORK, log
+from databases import sql
 from rpc import WebSession
 from server import Server
 
@@ -125,6 +126,8 @@ def latency_phase(ctx, results, only=None):
             )
             out[name] = figure
         _facts(out)
+        if "buttons_80" in figures:
+            _check_buttons(db, out["buttons_80"], figures["buttons_80"][0])
         if not only:
             results["spec"] = spec
         uid = web.uid
@@ -263,6 +266,22 @@ def _facts(latency):
             )
     for figure in latency.values():
         figure.pop("answer", None)
+
+
+def _check_buttons(db, figure, call):
+    """The smart buttons' answer against a count in plain SQL (the bench agent
+    reads every case): the counts come from a tally the triggers keep."""
+    ids = call["params"]["args"][0]
+    (live,) = sql(
+        "SELECT count(*), count(*) FILTER (WHERE is_closed IS NOT TRUE)"
+        " FROM kunde_case WHERE active AND commercial_partner_id = ANY(%s)",
+        (ids,),
+        db=db,
+    )
+    figure["counts_agree_with_sql"] = live == (
+        figure["cases_of_these_customers"],
+        figure["open_cases_of_these_customers"],
+    )
 
 
 def _explain_call(label, call, uid):

@@ -468,7 +468,8 @@ def _growth_facts(results, growth):
             + f"; the 80 customers have {b80.get('cases_of_these_customers', 0):,} "
             f"cases, {b80.get('open_cases_of_these_customers', 0):,} open "
             f"({results['latency']['buttons_80'].get('cases_of_these_customers', 0):,}"
-            " cases at the base size)."
+            " cases at the base size); the counts equal a plain SQL count: "
+            f"{b80.get('counts_agree_with_sql')}."
         )
     if growth.get("explain"):
         lines += [

@@ -253,7 +253,8 @@ def details(results):
             f"- Smart buttons: the 80 customers (first page of companies) have "
             f"{b80.get('cases_of_these_customers', '?'):,} cases with their contacts; "
             f"kunde_crm's counts equal helpdesk_mgmt's: "
-            f"{b80.get('counts_agree_with_peer')}."
+            f"{b80.get('counts_agree_with_peer')}, and a plain SQL count: "
+            f"{b80.get('counts_agree_with_sql')}."
         )
     if take:
         lines += [

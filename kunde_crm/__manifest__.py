@@ -8,6 +8,7 @@
     "website": "https://github.com/kunde-crm/kunde_crm",
     "license": "LGPL-3",
     "depends": ["mail", "portal", "account", "resource", "rating"],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/kunde_crm_groups.xml",
         "security/ir.model.access.csv",

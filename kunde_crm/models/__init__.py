@@ -13,6 +13,7 @@ from . import (
     kunde_case_sla,
     kunde_case_stage,
     kunde_case_tag,
+    kunde_case_tally,
     kunde_erasure_log,
     kunde_sla_policy,
     kunde_team,

@@ -4,7 +4,6 @@ from contextlib import contextmanager
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
 from .kunde_case_constants import CHANNELS, PRIORITIES
 
@@ -162,7 +161,6 @@ class KundeCase(models.Model):
         string="Closed", related="stage_id.is_closed", store=True, index=True
     )
     active = fields.Boolean(default=True)
-    age = fields.Char(compute="_compute_age", help="Time since the case was received.")
     color = fields.Integer(string="Color Index")
     hours_to_first_response = fields.Float(
         compute="_compute_hours",
@@ -229,26 +227,6 @@ class KundeCase(models.Model):
                 case.date_closed = False
             elif not case.date_closed:
                 case.date_closed = now
-
-    @api.depends("date_received")
-    @api.depends_context("uid")
-    def _compute_age(self):
-        now = fields.Datetime.now()
-        # Translated once per batch, not once per row (a list shows 80).
-        in_minutes = _("%(minutes)s min")
-        in_hours = _("%(hours)s h")
-        in_days = _("%(days)s d")
-        for case in self:
-            if not case.date_received:
-                case.age = False
-                continue
-            minutes = max(int((now - case.date_received).total_seconds() // 60), 0)
-            if minutes < 60:
-                case.age = in_minutes % {"minutes": minutes}
-            elif minutes < 48 * 60:
-                case.age = in_hours % {"hours": minutes // 60}
-            else:
-                case.age = in_days % {"days": minutes // (24 * 60)}
 
     @api.depends("date_received", "date_first_response", "date_closed")
     def _compute_hours(self):
@@ -321,21 +299,6 @@ class KundeCase(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    def init(self):
-        result = super().init()
-        # The customer's smart buttons count cases per contact and state: with
-        # the columns the record rules test included, PostgreSQL counts from
-        # the index alone, however long the customer's history (constant SQL).
-        self.env.cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS kunde_case_partner_state_idx ON %s"
-                " (partner_id, is_closed) INCLUDE (company_id, team_id, user_id)"
-                " WHERE active",
-                SQL.identifier(self._table),
-            )
-        )
-        return result
-
     @api.model_create_multi
     def create(self, vals_list):
         cases = self

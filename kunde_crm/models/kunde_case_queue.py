@@ -17,10 +17,31 @@ class KundeCase(models.Model):
         search="_search_in_my_queue",
         help="Open and unassigned, in one of my teams.",
     )
+    age = fields.Char(compute="_compute_age", help="Time since the case was received.")
 
     # ------------------------------------------------------------------
     # Compute and search
     # ------------------------------------------------------------------
+    @api.depends("date_received")
+    @api.depends_context("uid")
+    def _compute_age(self):
+        now = fields.Datetime.now()
+        # Translated once per batch, not once per row (a list shows 80).
+        in_minutes = _("%(minutes)s min")
+        in_hours = _("%(hours)s h")
+        in_days = _("%(days)s d")
+        for case in self:
+            if not case.date_received:
+                case.age = False
+                continue
+            minutes = max(int((now - case.date_received).total_seconds() // 60), 0)
+            if minutes < 60:
+                case.age = in_minutes % {"minutes": minutes}
+            elif minutes < 48 * 60:
+                case.age = in_hours % {"hours": minutes // 60}
+            else:
+                case.age = in_days % {"days": minutes // (24 * 60)}
+
     @api.depends("is_closed", "user_id", "team_id")
     @api.depends_context("uid")
     def _compute_in_my_queue(self):

@@ -74,8 +74,10 @@ class ResPartner(models.Model):
     def _compute_kunde_case_count(self):
         """Cases of each partner and of its contacts, whatever their depth.
 
-        One search for the partners and their descendants, one grouped count:
-        the number of queries does not grow with the number of partners.
+        One search for the partners and their descendants, one grouped count
+        of the open cases (bounded by the open load), and the closed ones from
+        the tally (kunde_case_tally.py): the number of queries does not grow
+        with the number of partners, nor the work with the customer's history.
         """
         self.kunde_case_count = 0
         self.kunde_case_open_count = 0
@@ -85,17 +87,21 @@ class ResPartner(models.Model):
         family = self.with_context(active_test=False).search_fetch(
             [("id", "child_of", ids)], ["parent_id"]
         )
-        groups = self.env["kunde.case"]._read_group(
-            [("partner_id", "in", family.ids)],
-            ["partner_id", "is_closed"],
+        Case = self.env["kunde.case"]
+        opened = Case._read_group(
+            [("partner_id", "in", family.ids), ("is_closed", "=", False)],
+            ["partner_id"],
             ["__count"],
         )
+        closed = Case._kunde_closed_counts(family)
+        rows = [(partner, True, count) for partner, count in opened]
+        rows += [(family.browse(pid), False, n) for pid, n in closed.items() if n]
         own = self.browse(ids)
-        for partner, is_closed, count in groups:
+        for partner, is_open, count in rows:
             while partner:
                 if partner in own:
                     partner.kunde_case_count += count
-                    if not is_closed:
+                    if is_open:
                         partner.kunde_case_open_count += count
                 partner = partner.parent_id
 

@@ -298,6 +298,11 @@ class ResPartner(models.Model):
         for commercial, members in family.grouped("commercial_partner_id").items():
             members.write(values[commercial])
 
+    def _kunde_customer_refresh(self):
+        """What depends on the customer's cases, decided again after a case of
+        theirs was closed (the refresh job; the bridges add their figures)."""
+        self._kunde_health_refresh()
+
     def _kunde_health_copy_from_company(self):
         """A new or moved contact shows its company's health at once."""
         # Copies values the company already has, to the company's own contacts.

@@ -4,6 +4,7 @@ from . import (
     test_attacks,
     test_bad_input,
     test_case_lifecycle,
+    test_case_tally,
     test_demo,
     test_email_channel,
     test_erasure,

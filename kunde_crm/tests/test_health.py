@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import KundeCrmCase, load_norwegian
@@ -229,16 +229,35 @@ class TestHealthHooks(HealthCase):
         with self._at(NOW):
             cases = self._cases(5, NOW - timedelta(days=2))
             self.assertFalse(company.kunde_health)  # not checked yet
+            cron = self.env.ref("kunde_crm.ir_cron_kunde_customer_refresh")
+            triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
             cases[0].with_user(self.agent).action_close()
+            # Not in the agent's transaction: the job is woken for after it.
+            company.invalidate_recordset()
+            self.assertFalse(company.kunde_health)
+            self.assertTrue(cases[0].customer_refresh_pending)
+            self.assertTrue(
+                self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+                - triggers
+            )
+            self.Case._cron_refresh_customers()
         company.invalidate_recordset()
         self.assertEqual(company.kunde_health, "amber")
         self.assertEqual(company.kunde_health_date, NOW)
+        self.assertFalse(cases[0].customer_refresh_pending)
+
+    def test_refresh_flag_is_the_system_s(self):
+        case = self._cases(1, NOW - timedelta(days=2))
+        for value in (True, False):
+            with self.subTest(value=value), self.assertRaises(AccessError):
+                case.with_user(self.agent).write({"customer_refresh_pending": value})
 
     def test_rating_decides_the_health_again(self):
         company = self.customer_company
         case = self._cases(1, NOW - timedelta(days=2))
         with self._at(NOW):
             case.action_close()
+            self.Case._cron_refresh_customers()
         company.invalidate_recordset()
         self.assertEqual(company.kunde_health, "green")
         self._rate(case, 1, NOW)
@@ -261,8 +280,6 @@ class TestHealthHooks(HealthCase):
         self.assertEqual(company.kunde_health, "red")
 
     def test_health_cannot_be_set_by_hand(self):
-        from odoo.exceptions import AccessError
-
         for user in (self.agent, self.manager):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):

@@ -43,10 +43,10 @@ class TestPartnerCaseCount(KundeCrmCase):
         many.invalidate_recordset()
         # warm-up caches not related to the count (access rights, rules)
         _ = companies[1].with_user(self.agent).kunde_case_count
-        with self.assertQueryCount(4):
+        with self.assertQueryCount(5):
             one.mapped("kunde_case_count")
         many.invalidate_recordset()
-        with self.assertQueryCount(4):
+        with self.assertQueryCount(5):
             counts = many.mapped("kunde_case_count")
         self.assertEqual(counts, [2] * 40)
 

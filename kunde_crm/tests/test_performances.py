@@ -213,7 +213,7 @@ class TestPerformances(QueryCountMixin, KundeCrmCase):
             values = company.with_user(self.manager).web_read(spec)[0]
             self.assertEqual(values["kunde_case_count"], len(company.child_ids))
 
-        self._assert_constant(prepare, run, 11)
+        self._assert_constant(prepare, run, 12)
 
     def test_invoice_smart_button(self):
         product = self.env["product.product"].create({"name": "Perf product"})

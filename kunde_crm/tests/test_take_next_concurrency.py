@@ -66,13 +66,19 @@ class TestTakeNextConcurrency(BaseCase):
             team = env["kunde.team"].create(
                 {"name": "Concurrency team", "member_ids": [(6, 0, users.ids)]}
             )
+            customer = env["res.partner"].create({"name": "Concurrent customer"})
             cases = env["kunde.case"].create(
                 [
-                    {"name": f"Concurrent case {i}", "team_id": team.id}
+                    {
+                        "name": f"Concurrent case {i}",
+                        "team_id": team.id,
+                        "partner_id": customer.id,
+                    }
                     for i in range(CASES)
                 ]
             )
             self.user_ids, self.team_id, self.case_ids = users.ids, team.id, cases.ids
+            self.customer_id = customer.id
             cr.commit()
         self.addCleanup(self._cleanup)
 
@@ -81,6 +87,7 @@ class TestTakeNextConcurrency(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
             env["kunde.case"].browse(self.case_ids).unlink()
             env["kunde.team"].browse(self.team_id).unlink()
+            env["res.partner"].browse(self.customer_id).unlink()
             users = env["res.users"].browse(self.user_ids)
             partners = users.partner_id
             users.unlink()
@@ -101,20 +108,21 @@ class TestTakeNextConcurrency(BaseCase):
         except Exception as exc:  # reported to the main thread
             errors.append(exc)
 
-    def test_concurrent_take_next(self):
+    def _run_agents(self, target, *args):
+        """Run ``target(uid, barrier, *args, errors)`` for every agent at once."""
         barrier = threading.Barrier(AGENTS)
-        taken, errors = [], []
+        errors = []
         threads = [
             threading.Thread(
-                target=self._agent_loop,
-                args=(uid, barrier, taken, errors),
+                target=target,
+                args=(uid, barrier, *args, errors),
                 name=f"kunde_crm agent {uid}",
                 daemon=True,  # a stuck agent must not keep the test run alive
             )
             for uid in self.user_ids
         ]
-        # As on a production server: each take locks and assigns in a short
-        # transaction of its own (see kunde.case._take_queue_head).
+        # As on a production server: each step runs in a short transaction
+        # of its own (see kunde.case._take_queue_head).
         with (
             patch.dict(config.options, {"test_enable": False}),
             registry_open_to_threads(),
@@ -127,6 +135,10 @@ class TestTakeNextConcurrency(BaseCase):
             stuck = [thread.name for thread in threads if thread.is_alive()]
         self.assertFalse(stuck, "agents still waiting: a lock is never released")
         self.assertFalse(errors, errors)
+
+    def test_concurrent_take_next(self):
+        taken = []
+        self._run_agents(self._agent_loop, taken)
         case_ids = [case_id for _uid, case_id in taken]
         duplicates = [cid for cid, n in Counter(case_ids).items() if n > 1]
         self.assertEqual(duplicates, [], "a case was handed out twice")
@@ -142,3 +154,39 @@ class TestTakeNextConcurrency(BaseCase):
             for case in cases:
                 self.assertEqual(case.user_id.id, owner[case.id])
                 self.assertEqual(case.stage_id, env.ref("kunde_crm.stage_in_progress"))
+
+    def _close_loop(self, uid, barrier, case_ids, errors):
+        try:
+            barrier.wait(timeout=TIMEOUT)
+            for case_id in case_ids:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, uid, {})
+                    case = env["kunde.case"].browse(case_id)
+                    retrying(case.action_close, env)
+                    cr.commit()
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+
+    def test_concurrent_closes_keep_the_tally(self):
+        """Agents close cases of one customer and team side by side, each
+        close committed on its own: the closed-case tally (a row every close
+        increments, created by the first) loses none of them."""
+        slices = [self.case_ids[i::AGENTS] for i in range(AGENTS)]
+        # Each agent closes its own slice (the threads' args follow user_ids).
+        by_uid = dict(zip(self.user_ids, slices, strict=True))
+        self._run_agents(
+            lambda uid, barrier, errors: self._close_loop(
+                uid, barrier, by_uid[uid], errors
+            )
+        )
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT sum(n) FROM kunde_case_tally"
+                " WHERE partner_id = %s AND team_id = %s",
+                (self.customer_id, self.team_id),
+            )
+            self.assertEqual(cr.fetchall(), [(CASES,)])
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            customer = env["res.partner"].browse(self.customer_id)
+            self.assertEqual(customer.kunde_case_count, CASES)
+            self.assertEqual(customer.kunde_case_open_count, 0)

@@ -14,28 +14,19 @@ class KundeCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         cases = super().create(vals_list)
-        cases.commercial_partner_id._kunde_segment_refresh()
+        # Decided by the core's refresh job after this transaction, as after
+        # a close: writing the customer's contacts here would make intakes
+        # for one customer at the same moment fail and retry.
+        cases._mark_customer_refresh()
         return cases
 
     def write(self, vals):
-        moved = bool(SEGMENT_CASE_FIELDS & vals.keys())
-        # Only a stage change closes a case: remember which were open (an
-        # assignment or a move between open stages refreshes nothing).
-        was_open = (
-            self.filtered(lambda case: not case.is_closed)
-            if "stage_id" in vals
-            else self.browse()
-        )
-        if not moved and not was_open:
+        # A close is the core's (the refresh job, see kunde_case_health.py).
+        # A move changes the customer of a case: the former one is decided
+        # again at once, with the new one (rare, by hand).
+        if not SEGMENT_CASE_FIELDS & vals.keys():
             return super().write(vals)
-        # The customers before (a case moved away) and after the write. The
-        # case was just read and written by the caller; the refresh itself
-        # reads every case of those customers (sudo, computed values only).
-        before = self.sudo().commercial_partner_id if moved else self.env["res.partner"]
+        before = self.sudo().commercial_partner_id
         result = super().write(vals)
-        if moved:
-            customers = before | self.sudo().commercial_partner_id
-        else:
-            customers = was_open.filtered("is_closed").sudo().commercial_partner_id
-        customers._kunde_segment_refresh()
+        (before | self.sudo().commercial_partner_id)._kunde_segment_refresh()
         return result

@@ -150,6 +150,11 @@ class ResPartner(models.Model):
             elif commercial in partners and commercial.kunde_segment_date:
                 commercial._kunde_segment_refresh()
 
+    def _kunde_customer_refresh(self):
+        result = super()._kunde_customer_refresh()
+        self._kunde_segment_refresh()
+        return result
+
     def _kunde_segment_refresh(self):
         """Decide the segment of the commercial partners of ``self`` again.
 

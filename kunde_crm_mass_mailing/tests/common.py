@@ -31,6 +31,14 @@ class SegmentCase(KundeCrmCase):
         )
 
     @classmethod
+    def _case(cls, **vals):
+        """A case, and its customer's segment as the refresh job leaves it
+        seconds later (after the transaction that created the case)."""
+        case = super()._case(**vals)
+        cls.env["kunde.case"]._cron_refresh_customers()
+        return case
+
+    @classmethod
     def _customer(cls, name, email, **vals):
         return cls.env["res.partner"].create(dict(vals, name=name, email=email))
 

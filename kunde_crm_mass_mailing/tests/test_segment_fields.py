@@ -70,7 +70,23 @@ class TestSegmentFields(SegmentCase):
             {"kunde_last_category_id": False, "kunde_segment_date": False}
         )
         case.action_close()
+        self.assertFalse(self.anne.kunde_last_category_id)  # after the transaction
+        self.Case._cron_refresh_customers()
         self.assertEqual(self.anne.kunde_last_category_id, self.category_child)
+
+    def test_new_case_waits_for_the_refresh_job(self):
+        case = self.Case.create(
+            {
+                "name": "Ny sak",
+                "partner_id": self.anne.id,
+                "category_id": self.category_child.id,
+            }
+        )
+        self.assertTrue(case.customer_refresh_pending)
+        self.assertFalse(self.anne.kunde_last_category_id)
+        self.Case._cron_refresh_customers()
+        self.assertEqual(self.anne.kunde_last_category_id, self.category_child)
+        self.assertFalse(case.customer_refresh_pending)
 
     def test_new_contact_shows_its_company_segment(self):
         self._case(category_id=self.category_child.id)
