@@ -87,7 +87,9 @@ class ResPartner(models.Model):
         family = self.with_context(active_test=False).search_fetch(
             [("id", "child_of", ids)], ["parent_id"]
         )
-        Case = self.env["kunde.case"]
+        # Active cases only, whatever the client's context says (the tally
+        # counts active cases).
+        Case = self.env["kunde.case"].with_context(active_test=True)
         opened = Case._read_group(
             [("partner_id", "in", family.ids), ("is_closed", "=", False)],
             ["partner_id"],

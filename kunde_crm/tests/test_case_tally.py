@@ -215,3 +215,19 @@ class TestCaseTally(KundeCrmCase):
         partner.invalidate_recordset()
         self.assertEqual(partner.kunde_case_count, 3)
         self.assertEqual(partner.kunde_case_count, self._visible(self.agent, partner))
+
+    def test_client_context_changes_no_count(self):
+        """Archived cases are not counted, whatever ``active_test`` a client
+        sends (the tally counts active cases; so does the open count)."""
+        self._case(stage_id=self.stage_solved.id)
+        self._case()
+        self._case(stage_id=self.stage_solved.id).active = False
+        self._case().active = False
+        for context in ({}, {"active_test": False}, {"active_test": True}):
+            with self.subTest(context=context):
+                partner = self.customer_company.with_user(self.agent).with_context(
+                    **context
+                )
+                partner.invalidate_recordset()
+                self.assertEqual(partner.kunde_case_count, 2)
+                self.assertEqual(partner.kunde_case_open_count, 1)
