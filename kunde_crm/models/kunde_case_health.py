@@ -2,7 +2,7 @@
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import sql
 
 from .res_partner import STATS_GROUPS
 
@@ -26,12 +26,12 @@ class KundeCase(models.Model):
     def init(self):
         result = super().init()
         # The few cases whose customer waits for the refresh job (constant SQL).
-        self.env.cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS kunde_case_customer_pending_idx ON %s (id)"
-                " WHERE customer_refresh_pending",
-                SQL.identifier(self._table),
-            )
+        sql.create_index(
+            self.env.cr,
+            "kunde_case_customer_pending_idx",
+            self._table,
+            ["id"],
+            where="customer_refresh_pending",
         )
         return result
 

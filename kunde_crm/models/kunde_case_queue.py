@@ -112,12 +112,12 @@ class KundeCase(models.Model):
             )
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self._table)))
         # The few cases waiting for their acknowledgement (constant SQL).
-        self.env.cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS kunde_case_ack_pending_idx ON %s (id)"
-                " WHERE ack_pending",
-                SQL.identifier(self._table),
-            )
+        sql.create_index(
+            self.env.cr,
+            "kunde_case_ack_pending_idx",
+            self._table,
+            ["id"],
+            where="ack_pending",
         )
         return result
 

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from .kunde_case_constants import (
     DEFAULT_RATING_MIN_DAYS,
@@ -107,12 +107,12 @@ class KundeCase(models.Model):
     def init(self):
         result = super().init()
         # The few closed cases waiting for the survey job (constant SQL).
-        self.env.cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS kunde_case_rating_pending_idx ON %s (id)"
-                " WHERE rating_request_pending",
-                SQL.identifier(self._table),
-            )
+        sql.create_index(
+            self.env.cr,
+            "kunde_case_rating_pending_idx",
+            self._table,
+            ["id"],
+            where="rating_request_pending",
         )
         return result
 
