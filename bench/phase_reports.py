@@ -246,7 +246,7 @@ def _with_peak_rss(process, call):
     return result, peak[0], baseline
 
 
-# The Cases sheet's columns (kunde_crm/report/kunde_case_xlsx.py, _sheet_cases),
+# The Cases sheet's columns (kunde_crm/report/kunde_case_xlsx_cases.py, _sheet_cases),
 # exported by Odoo's own list export for the comparison.
 XLSX_CASE_FIELDS = [
     "reference",
